@@ -1,0 +1,96 @@
+// Package acm implements the AWS Certificate Manager operations and the
+// certificate state machine: requests, validation progress, issuance,
+// description, listing, tags and deletion.
+//
+// It knows nothing of HTTP or SQL: the api package decodes requests and
+// renders errors, and a store.Store keeps the records.
+package acm
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/openacm/openacm/internal/clock"
+	"github.com/openacm/openacm/internal/issuance"
+	"github.com/openacm/openacm/internal/store"
+)
+
+// Caller is the account and region a request was signed for.
+type Caller struct {
+	Account string
+	Region  string
+}
+
+// CNAMEChecker looks up DNS validation records.
+type CNAMEChecker interface {
+	// CheckCNAME reports whether name has a CNAME pointing at want.
+	CheckCNAME(ctx context.Context, name, want string) (bool, error)
+}
+
+// Config holds the rules and limits the service applies.
+type Config struct {
+	// MaxDomainsPerCertificate is ACM's quota of names on one certificate.
+	MaxDomainsPerCertificate int
+	// PublicValidity is the lifetime of certificates from OpenACM's own CA.
+	PublicValidity time.Duration
+	// ValidationZone is the DNS zone of validation record values, such as "acm-validations.aws.".
+	ValidationZone string
+	// AutoValidate approves every pending name AutoValidateDelay after the request.
+	AutoValidate      bool
+	AutoValidateDelay time.Duration
+	// RecheckInterval is how long to wait before looking up a DNS record again.
+	RecheckInterval time.Duration
+	// IssuerURL and CRLURL are written into issued certificates (AIA caIssuers
+	// and CRL distribution point); OpenACM serves both.
+	IssuerURL string
+	CRLURL    string
+	// RecordKey keys the hash that derives DNS validation records, so the
+	// same account and name always get the same record.
+	RecordKey []byte
+}
+
+// Service runs the ACM operations.
+type Service struct {
+	store  store.Store
+	clock  clock.Clock
+	ca     *issuance.CA
+	dns    CNAMEChecker
+	config Config
+	logger *slog.Logger
+	wake   func()
+}
+
+// Deps are the collaborators a Service needs.
+type Deps struct {
+	Store  store.Store
+	Clock  clock.Clock
+	CA     *issuance.CA
+	DNS    CNAMEChecker
+	Logger *slog.Logger
+	// Wake tells the background worker that new work exists; it must not block.
+	Wake func()
+}
+
+// New returns a Service. deps.DNS may be nil when config.AutoValidate is set.
+func New(config Config, deps Deps) *Service {
+	wake := deps.Wake
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Service{
+		store:  deps.Store,
+		clock:  deps.Clock,
+		ca:     deps.CA,
+		dns:    deps.DNS,
+		config: config,
+		logger: deps.Logger,
+		wake:   wake,
+	}
+}
+
+// SetWake sets the function that wakes the background worker. It exists
+// because the worker is built after the service it drives.
+func (s *Service) SetWake(wake func()) {
+	s.wake = wake
+}

@@ -1,0 +1,194 @@
+// Package api is OpenACM's HTTP entry point: it assigns request ids,
+// verifies SigV4, routes X-Amz-Target to an operation, checks input against
+// the service model, and writes one log event per request. It also serves
+// the health endpoints and the issuing CA's certificates and CRL, which
+// need no signature.
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/openacm/openacm/internal/acm"
+	"github.com/openacm/openacm/internal/apierr"
+	"github.com/openacm/openacm/internal/awsjson"
+	"github.com/openacm/openacm/internal/model"
+	"github.com/openacm/openacm/internal/sigv4"
+)
+
+// MaxBodyBytes bounds a request body; ACM's largest inputs (imported
+// certificate chains) are far smaller.
+const MaxBodyBytes = 4 << 20
+
+// Target prefixes of the services OpenACM serves over AWS JSON 1.1.
+const (
+	acmTargetPrefix = "CertificateManager."
+	pcaTargetPrefix = "ACMPrivateCA."
+)
+
+// PKI serves the issuing CA's public material.
+type PKI interface {
+	// RootDER and IntermediateDER return the CA certificates in DER.
+	RootDER() []byte
+	IntermediateDER() []byte
+	// CRL returns the current DER CRL of the issuing CA.
+	CRL(ctx context.Context) ([]byte, error)
+}
+
+// Server is the HTTP front end.
+type Server struct {
+	operations map[string]operation
+	verifier   *sigv4.Verifier
+	pki        PKI
+	ready      func() bool
+	logger     *slog.Logger
+	model      *model.Service
+}
+
+// New returns a Server for the ACM service. ready reports whether the
+// store is open and the worker runs.
+func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger) *Server {
+	return &Server{
+		operations: acmOperations(service),
+		verifier:   verifier,
+		pki:        pki,
+		ready:      ready,
+		logger:     logger,
+		model:      model.ACM(),
+	}
+}
+
+// Handler returns the HTTP handler of every path OpenACM serves.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.HandleFunc("GET "+RootCertificatePath, s.serveRoot)
+	mux.HandleFunc("GET "+RootCertificatePEMPath, s.serveRootPEM)
+	mux.HandleFunc("GET "+IntermediateCertificatePath, s.serveIntermediate)
+	mux.HandleFunc("GET "+CRLPath, s.serveCRL)
+	mux.HandleFunc("POST /{$}", s.serveAWS)
+	return mux
+}
+
+// serveAWS handles one AWS JSON 1.1 call: read, authenticate, route,
+// check, act, render.
+func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
+	started := time.Now()
+	requestID := uuid.NewString()
+	w.Header().Set("x-amzn-RequestId", requestID)
+
+	target := r.Header.Get("X-Amz-Target")
+	event := requestEvent{id: requestID, target: target}
+	result, err := s.call(r, target, &event)
+	if err != nil {
+		s.writeError(w, err, &event)
+	} else if err := awsjson.WriteResult(w, result); err != nil {
+		s.logger.Error("write response failed", "request_id", requestID, "error", err)
+	}
+	event.log(s.logger, time.Since(started))
+}
+
+// call runs the steps of serveAWS that can fail with an AWS error.
+func (s *Server) call(r *http.Request, target string, event *requestEvent) (any, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+
+	service, operationName := splitTarget(target)
+	event.operation = operationName
+	identity, err := s.verifier.Verify(r, body, signingName(service))
+	if err != nil {
+		return nil, err
+	}
+	event.account = identity.Credential.Account
+	event.accessKey = identity.Credential.AccessKeyID
+
+	op, ok := s.operations[operationName]
+	if service != acmTargetPrefix || !ok {
+		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
+	}
+	if err := s.model.CheckInput(operationName, body); err != nil {
+		return nil, err
+	}
+
+	caller := acm.Caller{Account: identity.Credential.Account, Region: identity.Region}
+	return op(r.Context(), caller, body, event)
+}
+
+// readBody reads the whole body, refusing one over MaxBodyBytes before
+// reading it all.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, bodyTooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, apierr.New(apierr.Serialization, "The request body could not be read.")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, bodyTooLarge()
+	}
+	return body, nil
+}
+
+func bodyTooLarge() error {
+	return &apierr.Error{
+		Code:    "RequestEntityTooLargeException",
+		Message: "The request body is larger than the maximum of 4 MiB.",
+		Status:  http.StatusRequestEntityTooLarge,
+	}
+}
+
+// splitTarget splits "CertificateManager.RequestCertificate" into the
+// service prefix (with its dot) and the operation name.
+func splitTarget(target string) (service, operation string) {
+	dot := strings.LastIndex(target, ".")
+	if dot < 0 {
+		return "", target
+	}
+	return target[:dot+1], target[dot+1:]
+}
+
+// signingName is the SigV4 service name a target prefix must be signed for.
+func signingName(service string) string {
+	if service == pcaTargetPrefix {
+		return "acm-pca"
+	}
+	return "acm"
+}
+
+// writeError renders err. Anything that is not an *apierr.Error is a server
+// fault: the client sees InternalFailure and the log keeps the cause.
+func (s *Server) writeError(w http.ResponseWriter, err error, event *requestEvent) {
+	apiErr, ok := apierr.As(err)
+	if !ok {
+		event.cause = err
+		apiErr = apierr.Internal()
+	}
+	event.errorCode = apiErr.Code
+	event.status = apiErr.Status
+	awsjson.WriteError(w, apiErr)
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "not ready\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}

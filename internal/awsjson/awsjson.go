@@ -1,0 +1,61 @@
+// Package awsjson frames the AWS JSON 1.1 protocol: it decodes request
+// bodies into operation inputs and writes results and errors the way AWS
+// services do. It knows no operation; the api package routes them.
+package awsjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/openacm/openacm/internal/apierr"
+)
+
+// ContentType is the media type of AWS JSON 1.1 bodies.
+const ContentType = "application/x-amz-json-1.1"
+
+// Decode fills v from a request body whose JSON types were already checked
+// against the service model. An empty body is the empty object.
+func Decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return apierr.New(apierr.Serialization, "The request body could not be read as the operation's input.")
+	}
+	return nil
+}
+
+// WriteResult writes a 200 reply whose body is v as JSON.
+func WriteResult(w http.ResponseWriter, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
+}
+
+// errorBody is the JSON error shape. AWS names the text "message", except
+// for AccessDeniedException, whose body uses "Message".
+type errorBody struct {
+	Type         string `json:"__type"`
+	Message      string `json:"message,omitempty"`
+	UpperMessage string `json:"Message,omitempty"`
+}
+
+// WriteError writes e as an AWS JSON 1.1 error reply.
+func WriteError(w http.ResponseWriter, e *apierr.Error) {
+	body := errorBody{Type: e.Code, Message: e.Message}
+	if e.Code == apierr.AccessDenied {
+		body = errorBody{Type: e.Code, UpperMessage: e.Message}
+	}
+	encoded, _ := json.Marshal(body)
+
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(encoded)
+}

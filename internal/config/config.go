@@ -1,0 +1,274 @@
+// Package config defines the settings of `openacm serve`: one table of
+// flags, each with an environment twin, parsed strictly and validated
+// before the server starts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validation modes.
+const (
+	ValidationAuto = "auto"
+	ValidationReal = "real"
+)
+
+// EnvPrefix starts the environment twin of every flag.
+const EnvPrefix = "OPENACM_"
+
+// Config is everything `openacm serve` can be told.
+type Config struct {
+	Listen                   string
+	DataDir                  string
+	Validation               string
+	AutoValidateDelay        time.Duration
+	DNSResolver              string
+	DNSRecheckInterval       time.Duration
+	InsecureAutoValidation   bool
+	MaxDomainsPerCertificate int
+	PublicValidity           time.Duration
+	ValidationZone           string
+	CAOrganization           string
+	PublicURL                string
+	LogFormat                string
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Listen:                   "127.0.0.1:4566",
+		DataDir:                  "./openacm-data",
+		Validation:               ValidationAuto,
+		AutoValidateDelay:        2 * time.Second,
+		DNSRecheckInterval:       10 * time.Second,
+		MaxDomainsPerCertificate: 10,
+		PublicValidity:           198 * 24 * time.Hour,
+		ValidationZone:           "acm-validations.aws.",
+		CAOrganization:           "OpenACM",
+		LogFormat:                "text",
+	}
+}
+
+// Flag describes one setting, for parsing, help text and documentation.
+type Flag struct {
+	Name    string
+	Default string
+	Usage   string
+	bind    func(fs *flag.FlagSet, name, usage string)
+}
+
+// Env returns the flag's environment variable, such as OPENACM_DNS_RESOLVER.
+func (f Flag) Env() string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+}
+
+// Flags returns the table of serve flags bound to c's fields, with c's
+// current values as defaults.
+func (c *Config) Flags() []Flag {
+	return []Flag{
+		stringFlag(&c.Listen, "listen", "address to listen on, host:port; 4566 is the port AWS emulators use"),
+		stringFlag(&c.DataDir, "data-dir", "folder of the SQLite database and other files kept on disk"),
+		stringFlag(&c.Validation, "validation", "domain validation mode: auto (approve every name after --auto-validate-delay) or real (check DNS records)"),
+		durationFlag(&c.AutoValidateDelay, "auto-validate-delay", "how long auto validation waits before approving a name (Go duration or days, such as 2s or 1d)"),
+		stringFlag(&c.DNSResolver, "dns-resolver", "host:port of the DNS resolver for every lookup OpenACM makes (default: first nameserver of /etc/resolv.conf)"),
+		durationFlag(&c.DNSRecheckInterval, "dns-recheck-interval", "how long real validation waits before looking up a missing DNS record again"),
+		boolFlag(&c.InsecureAutoValidation, "insecure-auto-validation", "allow auto validation on a non-loopback listen address, where anyone who reaches it gets certificates for any name"),
+		intFlag(&c.MaxDomainsPerCertificate, "max-domains-per-certificate", "most names allowed on one certificate, ACM's quota (1 to 100)"),
+		durationFlag(&c.PublicValidity, "public-validity", "validity of certificates from OpenACM's own CA (such as 198d)"),
+		stringFlag(&c.ValidationZone, "validation-zone", "DNS zone of the values of DNS validation records"),
+		stringFlag(&c.CAOrganization, "ca-organization", "subject organization of OpenACM's own CA, set when the CA is first created"),
+		stringFlag(&c.PublicURL, "public-url", "base URL at which clients reach this server, written into certificates as the CA certificate and CRL location (default: http://<listen>)"),
+		stringFlag(&c.LogFormat, "log-format", "log format: text or json"),
+	}
+}
+
+// Parse reads flags from args and, for flags not given, their environment
+// twins through getenv. It returns an error naming the bad flag or variable.
+func Parse(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	cfg := Default()
+	fs := flag.NewFlagSet("openacm serve", flag.ContinueOnError)
+	fs.SetOutput(output)
+	flags := cfg.Flags()
+	for _, f := range flags {
+		f.bind(fs, f.Name, f.Usage+" [env "+f.Env()+"]")
+	}
+	fs.Usage = func() { PrintUsage(output, flags) }
+
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q: serve takes only flags", fs.Arg(0))
+	}
+
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, f := range flags {
+		value := getenv(f.Env())
+		if given[f.Name] || value == "" {
+			continue
+		}
+		if err := fs.Set(f.Name, value); err != nil {
+			return Config{}, fmt.Errorf("invalid value %q for %s (flag --%s): %w", value, f.Env(), f.Name, err)
+		}
+	}
+
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// PrintUsage writes the help text of serve.
+func PrintUsage(w io.Writer, flags []Flag) {
+	fmt.Fprintln(w, "Usage: openacm serve [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every flag can also be set through its environment variable; a flag on the command line wins.")
+	fmt.Fprintln(w)
+	for _, f := range flags {
+		fmt.Fprintf(w, "  --%s (env %s, default %s)\n      %s\n", f.Name, f.Env(), displayDefault(f.Default), f.Usage)
+	}
+}
+
+func displayDefault(value string) string {
+	if value == "" {
+		return "none"
+	}
+	return value
+}
+
+// Validate checks values that parse but make no sense together.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("invalid --listen %q: want host:port, such as 127.0.0.1:4566", c.Listen)
+	}
+	if c.Validation != ValidationAuto && c.Validation != ValidationReal {
+		return fmt.Errorf("invalid --validation %q: want auto or real", c.Validation)
+	}
+	if c.Validation == ValidationAuto && !IsLoopback(c.Listen) && !c.InsecureAutoValidation {
+		return fmt.Errorf("--validation auto approves every name without checking it, so it is refused on the non-loopback address %s; listen on 127.0.0.1, use --validation real, or pass --insecure-auto-validation", c.Listen)
+	}
+	if c.DNSResolver != "" {
+		if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {
+			return fmt.Errorf("invalid --dns-resolver %q: want host:port, such as 127.0.0.1:53", c.DNSResolver)
+		}
+	}
+	if c.MaxDomainsPerCertificate < 1 || c.MaxDomainsPerCertificate > 100 {
+		return fmt.Errorf("invalid --max-domains-per-certificate %d: want 1 to 100", c.MaxDomainsPerCertificate)
+	}
+	if c.PublicValidity < 24*time.Hour {
+		return fmt.Errorf("invalid --public-validity %s: want at least 1d", c.PublicValidity)
+	}
+	if c.AutoValidateDelay < 0 {
+		return fmt.Errorf("invalid --auto-validate-delay %s: want 0 or more", c.AutoValidateDelay)
+	}
+	if c.DNSRecheckInterval <= 0 {
+		return fmt.Errorf("invalid --dns-recheck-interval %s: want more than 0", c.DNSRecheckInterval)
+	}
+	if strings.Trim(c.ValidationZone, ".") == "" {
+		return errors.New("invalid --validation-zone: want a DNS zone such as acm-validations.aws.")
+	}
+	if strings.TrimSpace(c.CAOrganization) == "" {
+		return errors.New("invalid --ca-organization: want a non-empty organization name")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// BaseURL returns the URL at which clients reach the server.
+func (c *Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	return "http://" + c.Listen
+}
+
+// IsLoopback reports whether a listen address accepts only local connections.
+func IsLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// GetenvOS is os.Getenv, the getenv of a real process.
+var GetenvOS = os.Getenv
+
+func stringFlag(p *string, name, usage string) Flag {
+	return Flag{Name: name, Default: *p, Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+		fs.StringVar(p, name, *p, usage)
+	}}
+}
+
+func boolFlag(p *bool, name, usage string) Flag {
+	return Flag{Name: name, Default: strconv.FormatBool(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+		fs.BoolVar(p, name, *p, usage)
+	}}
+}
+
+func intFlag(p *int, name, usage string) Flag {
+	return Flag{Name: name, Default: strconv.Itoa(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+		fs.IntVar(p, name, *p, usage)
+	}}
+}
+
+func durationFlag(p *time.Duration, name, usage string) Flag {
+	return Flag{Name: name, Default: FormatDuration(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+		fs.Var((*durationValue)(p), name, usage)
+	}}
+}
+
+// durationValue is a flag.Value for Go durations that also accepts whole
+// days with a "d" suffix, since certificate lifetimes are counted in days.
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return FormatDuration(time.Duration(*d)) }
+
+func (d *durationValue) Set(s string) error {
+	parsed, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationValue(parsed)
+	return nil
+}
+
+// ParseDuration parses a Go duration ("2s", "1h30m") or a number of days ("198d").
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid duration %q: want a whole number of days such as 198d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: want such as 2s, 10m or 198d", s)
+	}
+	return d, nil
+}
+
+// FormatDuration prints whole days as "Nd" and other durations as Go does.
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d > 0 && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	return d.String()
+}

@@ -1,0 +1,106 @@
+// Package ownca keeps OpenACM's own issuing CA, the one that signs public
+// certificates: it creates the root and intermediate once, stores them so
+// every node shares one CA, and publishes the CA certificates and CRL.
+package ownca
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/openacm/openacm/internal/clock"
+	"github.com/openacm/openacm/internal/issuance"
+	"github.com/openacm/openacm/internal/store"
+)
+
+// settingName is the store setting that holds the CA material.
+const settingName = "issuing_ca"
+
+// crlLifetime is how long a generated CRL is served before a new one is signed.
+const crlLifetime = time.Minute
+
+// Authority is the loaded issuing CA.
+type Authority struct {
+	CA    *issuance.CA
+	clock clock.Clock
+
+	mu         sync.Mutex
+	crl        []byte
+	crlExpires time.Time
+}
+
+// storedMaterial is the JSON form of issuance.Material in the store.
+type storedMaterial struct {
+	RootCertPEM         string `json:"root_cert_pem"`
+	RootKeyPEM          string `json:"root_key_pem"`
+	IntermediateCertPEM string `json:"intermediate_cert_pem"`
+	IntermediateKeyPEM  string `json:"intermediate_key_pem"`
+}
+
+// Load returns the stored issuing CA, creating it first when the store has none.
+// Concurrent first starts agree on one CA because the store keeps the first value written.
+func Load(ctx context.Context, st store.Store, clk clock.Clock, organization string) (*Authority, error) {
+	material, err := issuance.NewMaterial(organization, clk.Now())
+	if err != nil {
+		return nil, fmt.Errorf("create issuing CA: %w", err)
+	}
+	candidate, err := json.Marshal(storedMaterial{
+		RootCertPEM:         string(material.RootCertPEM),
+		RootKeyPEM:          string(material.RootKeyPEM),
+		IntermediateCertPEM: string(material.IntermediateCertPEM),
+		IntermediateKeyPEM:  string(material.IntermediateKeyPEM),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode issuing CA: %w", err)
+	}
+
+	stored, err := st.InitSetting(ctx, settingName, candidate)
+	if err != nil {
+		return nil, fmt.Errorf("store issuing CA: %w", err)
+	}
+
+	var kept storedMaterial
+	if err := json.Unmarshal(stored, &kept); err != nil {
+		return nil, fmt.Errorf("decode stored issuing CA: %w", err)
+	}
+	ca, err := issuance.LoadCA(issuance.Material{
+		RootCertPEM:         []byte(kept.RootCertPEM),
+		RootKeyPEM:          []byte(kept.RootKeyPEM),
+		IntermediateCertPEM: []byte(kept.IntermediateCertPEM),
+		IntermediateKeyPEM:  []byte(kept.IntermediateKeyPEM),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load stored issuing CA: %w", err)
+	}
+	return &Authority{CA: ca, clock: clk}, nil
+}
+
+// RootDER returns the root certificate in DER.
+func (a *Authority) RootDER() []byte { return a.CA.Root.Raw }
+
+// IntermediateDER returns the intermediate certificate in DER.
+func (a *Authority) IntermediateDER() []byte { return a.CA.Intermediate.Raw }
+
+// CRL returns the intermediate's CRL, signed at most once per crlLifetime.
+func (a *Authority) CRL(_ context.Context) ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+
+	now := a.clock.Now()
+	if a.crl != nil && now.Before(a.crlExpires) {
+		return a.crl, nil
+	}
+
+	// TODO: list revoked serials once ACM RevokeCertificate exists; the CRL is empty until then.
+	number := big.NewInt(now.Unix())
+	crl, err := a.CA.CRL(now, number, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sign CRL: %w", err)
+	}
+	a.crl = crl
+	a.crlExpires = now.Add(crlLifetime)
+	return crl, nil
+}

@@ -1,0 +1,288 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// CreateCertificate inserts cert and tags in one transaction, or returns the
+// ARN of the certificate that an earlier call with the same idempotency
+// token created since idem.NotBefore. The token's time is cert.CreatedAt, or
+// the current time when that is zero.
+func (s *Store) CreateCertificate(ctx context.Context, cert *store.Certificate, tags []store.Tag, idem *store.Idempotency) (string, bool, error) {
+	row, err := rowFromCertificate(cert)
+	if err != nil {
+		return "", false, err
+	}
+
+	arn := cert.ARN
+	created := false
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if idem != nil {
+			claimed, existingARN, err := s.claimToken(ctx, tx, cert, idem)
+			if err != nil {
+				return err
+			}
+
+			if !claimed {
+				arn = existingARN
+				return nil
+			}
+		}
+
+		if err := s.insertCertificate(ctx, tx, row); err != nil {
+			return err
+		}
+
+		if err := s.upsertTags(ctx, tx, cert.ARN, tags); err != nil {
+			return err
+		}
+
+		created = true
+		return nil
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("create certificate %s: %w", cert.ARN, err)
+	}
+
+	return arn, created, nil
+}
+
+// claimToken records that idem.Token now names cert, unless the token
+// already names a certificate created since idem.NotBefore. It returns
+// whether it claimed the token and, when not, the ARN the token names.
+//
+// The claim is a single upsert on the token's primary key, so two
+// transactions with one token cannot both claim it, even in a database
+// that runs them at once: the second one's upsert finds the first one's row.
+func (s *Store) claimToken(ctx context.Context, tx *sql.Tx, cert *store.Certificate, idem *store.Idempotency) (bool, string, error) {
+	tokenTime := cert.CreatedAt
+	if tokenTime.IsZero() {
+		tokenTime = time.Now()
+	}
+
+	tokenNanos, err := unixNanos(tokenTime)
+	if err != nil {
+		return false, "", fmt.Errorf("idempotency token time: %w", err)
+	}
+
+	notBeforeNanos, err := unixNanos(idem.NotBefore)
+	if err != nil {
+		return false, "", fmt.Errorf("idempotency NotBefore: %w", err)
+	}
+
+	result, err := s.exec(ctx, tx, `INSERT INTO idempotency_tokens (account, region, token, arn, created_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account, region, token) DO UPDATE
+		SET arn = excluded.arn, created_at = excluded.created_at
+		WHERE idempotency_tokens.created_at < ?`,
+		cert.Account, cert.Region, idem.Token, cert.ARN, tokenNanos, notBeforeNanos)
+	if err != nil {
+		return false, "", fmt.Errorf("claim idempotency token: %w", err)
+	}
+
+	changed, err := result.RowsAffected()
+	if err != nil {
+		return false, "", fmt.Errorf("claim idempotency token: %w", err)
+	}
+
+	if changed == 1 {
+		return true, "", nil
+	}
+
+	var existingARN string
+	err = tx.QueryRowContext(ctx, s.dialect.bind(`SELECT arn FROM idempotency_tokens
+		WHERE account = ? AND region = ? AND token = ?`),
+		cert.Account, cert.Region, idem.Token).Scan(&existingARN)
+	if err != nil {
+		return false, "", fmt.Errorf("read idempotency token: %w", err)
+	}
+
+	return false, existingARN, nil
+}
+
+func (s *Store) insertCertificate(ctx context.Context, tx *sql.Tx, row *certRow) error {
+	_, err := s.exec(ctx, tx, `INSERT INTO certificates (`+certificateColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.values()...)
+	if err != nil {
+		return fmt.Errorf("insert certificate: %w", err)
+	}
+
+	return nil
+}
+
+// GetCertificate returns the certificate, or store.ErrNotFound when no
+// certificate has that ARN in that account and region.
+func (s *Store) GetCertificate(ctx context.Context, account, region, arn string) (*store.Certificate, error) {
+	var row certRow
+	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT `+certificateColumns+`
+		FROM certificates WHERE arn = ? AND account = ? AND region = ?`),
+		arn, account, region).Scan(row.scanTargets()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get certificate %s: %w", arn, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get certificate %s: %w", arn, err)
+	}
+
+	return row.certificate()
+}
+
+// UpdateCertificate writes every field of cert except ARN, Account and
+// Region, which select the row, when the stored Version equals
+// cert.Version. It then increments cert.Version. cert.UpdatedAt is stored as
+// the caller set it.
+func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) error {
+	row, err := rowFromCertificate(cert)
+	if err != nil {
+		return err
+	}
+
+	newVersion := cert.Version + 1
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		result, err := s.exec(ctx, tx, `UPDATE certificates SET
+			status = ?, type = ?, key_algorithm = ?, export_option = ?, managed_by = ?,
+			created_at = ?, key_usages = ?, extended_key_usages = ?,
+			certificate_pem = ?, certificate_chain_pem = ?, private_key = ?,
+			details = ?, version = ?, updated_at = ?
+			WHERE arn = ? AND account = ? AND region = ? AND version = ?`,
+			row.Status, row.Type, row.KeyAlgorithm, row.ExportOption, row.ManagedBy,
+			row.CreatedAt, row.KeyUsages, row.ExtendedKeyUsages,
+			row.CertificatePEM, row.CertificateChainPEM, row.PrivateKey,
+			row.Details, newVersion, row.UpdatedAt,
+			row.ARN, row.Account, row.Region, cert.Version)
+		if err != nil {
+			return err
+		}
+
+		changed, err := result.RowsAffected()
+		if err != nil {
+			return err
+		}
+
+		if changed == 0 {
+			return s.missingOrConflict(ctx, tx, cert.Account, cert.Region, cert.ARN)
+		}
+
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update certificate %s: %w", cert.ARN, err)
+	}
+
+	cert.Version = newVersion
+	return nil
+}
+
+// missingOrConflict explains why an update matched no row: the
+// certificate is gone (store.ErrNotFound) or its version moved
+// (store.ErrConflict).
+func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, account, region, arn string) error {
+	exists, err := s.certificateExists(ctx, tx, account, region, arn)
+	if err != nil {
+		return err
+	}
+
+	if !exists {
+		return store.ErrNotFound
+	}
+
+	return store.ErrConflict
+}
+
+func (s *Store) certificateExists(ctx context.Context, tx *sql.Tx, account, region, arn string) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT 1 FROM certificates
+		WHERE arn = ? AND account = ? AND region = ?`),
+		arn, account, region).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up certificate: %w", err)
+	}
+
+	return true, nil
+}
+
+// DeleteCertificate removes the certificate and, through the foreign key's
+// ON DELETE CASCADE, its tags. Its idempotency token stays, so a retry
+// within the window still returns the deleted ARN, as ACM does.
+func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		result, err := s.exec(ctx, tx, `DELETE FROM certificates WHERE arn = ? AND account = ? AND region = ?`,
+			arn, account, region)
+		if err != nil {
+			return err
+		}
+
+		changed, err := result.RowsAffected()
+		if err != nil {
+			return err
+		}
+
+		if changed == 0 {
+			return store.ErrNotFound
+		}
+
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete certificate %s: %w", arn, err)
+	}
+
+	return nil
+}
+
+// PendingCertificates returns up to limit certificates of any account in
+// status PENDING_VALIDATION, oldest first (ties in ARN order).
+func (s *Store) PendingCertificates(ctx context.Context, limit int) ([]*store.Certificate, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("list pending certificates: limit %d is not positive", limit)
+	}
+
+	certs, err := s.queryCertificates(ctx, `SELECT `+certificateColumns+` FROM certificates
+		WHERE status = ? ORDER BY created_at, arn LIMIT ?`,
+		"PENDING_VALIDATION", limit)
+	if err != nil {
+		return nil, fmt.Errorf("list pending certificates: %w", err)
+	}
+
+	return certs, nil
+}
+
+// queryCertificates runs a SELECT of certificateColumns on the reader pool.
+func (s *Store) queryCertificates(ctx context.Context, query string, args ...any) ([]*store.Certificate, error) {
+	rows, err := s.reader.QueryContext(ctx, s.dialect.bind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+
+	var certs []*store.Certificate
+	for rows.Next() {
+		var row certRow
+		if err := rows.Scan(row.scanTargets()...); err != nil {
+			return nil, err
+		}
+
+		cert, err := row.certificate()
+		if err != nil {
+			return nil, err
+		}
+
+		certs = append(certs, cert)
+	}
+
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	return certs, nil
+}

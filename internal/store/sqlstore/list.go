@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// listCursor is the position after the last certificate of a page. Pages
+// are cut on (created_at, arn), which is unique, so rows that share a
+// creation time are neither repeated nor skipped.
+type listCursor struct {
+	CreatedAt  int64  `json:"t"`
+	ARN        string `json:"a"`
+	Descending bool   `json:"d"`
+}
+
+func encodeCursor(c listCursor) string {
+	body, err := json.Marshal(c)
+	if err != nil {
+		// Marshaling a struct of an int64, a string and a bool cannot fail.
+		panic(fmt.Sprintf("encode list cursor: %v", err))
+	}
+
+	return base64.RawURLEncoding.EncodeToString(body)
+}
+
+// decodeCursor parses a cursor from encodeCursor. Any other text, or a
+// cursor made for the other sort order, returns an error wrapping
+// ErrBadCursor.
+func decodeCursor(text string, descending bool) (listCursor, error) {
+	body, err := base64.RawURLEncoding.DecodeString(text)
+	if err != nil {
+		return listCursor{}, fmt.Errorf("%w: not base64url", ErrBadCursor)
+	}
+
+	var c listCursor
+	if err := json.Unmarshal(body, &c); err != nil {
+		return listCursor{}, fmt.Errorf("%w: not a cursor object", ErrBadCursor)
+	}
+
+	if c.ARN == "" {
+		return listCursor{}, fmt.Errorf("%w: no ARN", ErrBadCursor)
+	}
+
+	if c.Descending != descending {
+		return listCursor{}, fmt.Errorf("%w: made for the other sort order", ErrBadCursor)
+	}
+
+	return c, nil
+}
+
+// ListCertificates returns one page of the account's certificates in the
+// region that pass every filter of query, ordered by creation time and then
+// ARN. The cursor it returns is "" on the last page. A malformed
+// query.After returns an error wrapping ErrBadCursor.
+func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]*store.Certificate, string, error) {
+	if query.Limit < 1 {
+		return nil, "", fmt.Errorf("list certificates: limit %d is not positive", query.Limit)
+	}
+
+	descending, err := isDescending(query.Order)
+	if err != nil {
+		return nil, "", err
+	}
+
+	sqlText, args, err := s.listSQL(query, descending)
+	if err != nil {
+		return nil, "", fmt.Errorf("list certificates: %w", err)
+	}
+
+	// One row past the page tells whether another page follows.
+	certs, err := s.queryCertificates(ctx, sqlText, append(args, query.Limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list certificates: %w", err)
+	}
+
+	if len(certs) <= query.Limit {
+		return certs, "", nil
+	}
+
+	certs = certs[:query.Limit]
+	last := certs[len(certs)-1]
+	// The time was read from an int64 column, so it converts back without error.
+	createdAt, _ := unixNanos(last.CreatedAt)
+	next := encodeCursor(listCursor{CreatedAt: createdAt, ARN: last.ARN, Descending: descending})
+
+	return certs, next, nil
+}
+
+func isDescending(order store.SortOrder) (bool, error) {
+	switch order {
+	case "", store.Ascending:
+		return false, nil
+	case store.Descending:
+		return true, nil
+	default:
+		return false, fmt.Errorf("list certificates: unknown sort order %q", order)
+	}
+}
+
+// listSQL builds the page query. Its last placeholder is the row limit,
+// which the caller appends to args.
+func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, error) {
+	conditions := []string{"account = ?", "region = ?"}
+	args := []any{query.Account, query.Region}
+
+	addIn := func(column string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		conditions = append(conditions, column+" IN ("+placeholders(len(values))+")")
+		for _, v := range values {
+			args = append(args, v)
+		}
+	}
+
+	// A certificate passes a usage filter when it has any of the names.
+	addAnyName := func(column string, names []string) {
+		if len(names) == 0 {
+			return
+		}
+		alternatives := make([]string, len(names))
+		for i, name := range names {
+			alternatives[i] = s.dialect.containsExpr(column)
+			args = append(args, ","+name+",")
+		}
+		conditions = append(conditions, "("+strings.Join(alternatives, " OR ")+")")
+	}
+
+	addIn("status", query.Statuses)
+	addIn("key_algorithm", query.KeyAlgorithms)
+	addAnyName("key_usages", query.KeyUsages)
+	addAnyName("extended_key_usages", query.ExtendedKeyUsages)
+
+	if query.ExportOption != "" {
+		conditions = append(conditions, "export_option = ?")
+		args = append(args, query.ExportOption)
+	}
+
+	if query.ManagedBy != "" {
+		conditions = append(conditions, "managed_by = ?")
+		args = append(args, query.ManagedBy)
+	}
+
+	comparison, direction := ">", "ASC"
+	if descending {
+		comparison, direction = "<", "DESC"
+	}
+
+	if query.After != "" {
+		c, err := decodeCursor(query.After, descending)
+		if err != nil {
+			return "", nil, err
+		}
+		conditions = append(conditions,
+			"(created_at "+comparison+" ? OR (created_at = ? AND arn "+comparison+" ?))")
+		args = append(args, c.CreatedAt, c.CreatedAt, c.ARN)
+	}
+
+	sqlText := `SELECT ` + certificateColumns + ` FROM certificates
+		WHERE ` + strings.Join(conditions, " AND ") + `
+		ORDER BY created_at ` + direction + `, arn ` + direction + `
+		LIMIT ?`
+
+	return sqlText, args, nil
+}
+
+// placeholders returns n comma-separated "?".
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

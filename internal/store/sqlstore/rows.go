@@ -1,0 +1,282 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// certificateColumns lists the certificates columns in the order that
+// certRow.scanTargets and certRow.values use.
+const certificateColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
+	created_at, key_usages, extended_key_usages, certificate_pem, certificate_chain_pem, private_key,
+	details, version, updated_at`
+
+// certRow is one row of the certificates table.
+type certRow struct {
+	ARN                 string
+	Account             string
+	Region              string
+	Status              string
+	Type                string
+	KeyAlgorithm        string
+	ExportOption        string
+	ManagedBy           string
+	CreatedAt           int64
+	KeyUsages           string
+	ExtendedKeyUsages   string
+	CertificatePEM      string
+	CertificateChainPEM string
+	PrivateKey          []byte
+	Details             string
+	Version             int64
+	UpdatedAt           int64
+}
+
+func (r *certRow) scanTargets() []any {
+	return []any{
+		&r.ARN, &r.Account, &r.Region, &r.Status, &r.Type, &r.KeyAlgorithm, &r.ExportOption, &r.ManagedBy,
+		&r.CreatedAt, &r.KeyUsages, &r.ExtendedKeyUsages, &r.CertificatePEM, &r.CertificateChainPEM, &r.PrivateKey,
+		&r.Details, &r.Version, &r.UpdatedAt,
+	}
+}
+
+func (r *certRow) values() []any {
+	return []any{
+		r.ARN, r.Account, r.Region, r.Status, r.Type, r.KeyAlgorithm, r.ExportOption, r.ManagedBy,
+		r.CreatedAt, r.KeyUsages, r.ExtendedKeyUsages, r.CertificatePEM, r.CertificateChainPEM, r.PrivateKey,
+		r.Details, r.Version, r.UpdatedAt,
+	}
+}
+
+// certDetails is the JSON object in the details column: every field that
+// has no column of its own. KeyUsages and ExtendedKeyUsages are kept here
+// in full too, because their columns hold only names, for filtering.
+type certDetails struct {
+	DomainName              string                `json:"domain_name,omitempty"`
+	SubjectAlternativeNames []string              `json:"subject_alternative_names"`
+	FailureReason           string                `json:"failure_reason,omitempty"`
+	ValidationMethod        string                `json:"validation_method,omitempty"`
+	DomainValidations       []domainValidationRow `json:"domain_validations"`
+	CertificateAuthorityArn string                `json:"certificate_authority_arn,omitempty"`
+	CTLoggingPreference     string                `json:"ct_logging_preference,omitempty"`
+
+	IssuedAt   time.Time `json:"issued_at,omitzero"`
+	ImportedAt time.Time `json:"imported_at,omitzero"`
+	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	NotBefore  time.Time `json:"not_before,omitzero"`
+	NotAfter   time.Time `json:"not_after,omitzero"`
+
+	RevocationReason   string                `json:"revocation_reason,omitempty"`
+	Serial             string                `json:"serial,omitempty"`
+	Subject            string                `json:"subject,omitempty"`
+	Issuer             string                `json:"issuer,omitempty"`
+	SignatureAlgorithm string                `json:"signature_algorithm,omitempty"`
+	KeyUsages          []string              `json:"key_usages"`
+	ExtendedKeyUsages  []extendedKeyUsageRow `json:"extended_key_usages"`
+
+	InUseBy            []string `json:"in_use_by"`
+	Exported           bool     `json:"exported,omitempty"`
+	RenewalEligibility string   `json:"renewal_eligibility,omitempty"`
+}
+
+type domainValidationRow struct {
+	DomainName          string   `json:"domain_name"`
+	ValidationDomain    string   `json:"validation_domain,omitempty"`
+	ValidationMethod    string   `json:"validation_method,omitempty"`
+	ValidationStatus    string   `json:"validation_status,omitempty"`
+	ResourceRecordName  string   `json:"resource_record_name,omitempty"`
+	ResourceRecordType  string   `json:"resource_record_type,omitempty"`
+	ResourceRecordValue string   `json:"resource_record_value,omitempty"`
+	ValidationEmails    []string `json:"validation_emails"`
+}
+
+type extendedKeyUsageRow struct {
+	Name string `json:"name"`
+	OID  string `json:"oid,omitempty"`
+}
+
+// rowFromCertificate converts cert to its row, with times in UTC.
+func rowFromCertificate(cert *store.Certificate) (*certRow, error) {
+	createdAt, err := unixNanos(cert.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s CreatedAt: %w", cert.ARN, err)
+	}
+
+	updatedAt, err := unixNanos(cert.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s UpdatedAt: %w", cert.ARN, err)
+	}
+
+	details, err := json.Marshal(detailsFromCertificate(cert))
+	if err != nil {
+		return nil, fmt.Errorf("encode certificate %s details: %w", cert.ARN, err)
+	}
+
+	ekuNames := make([]string, len(cert.ExtendedKeyUsages))
+	for i, eku := range cert.ExtendedKeyUsages {
+		ekuNames[i] = eku.Name
+	}
+
+	row := &certRow{
+		ARN:                 cert.ARN,
+		Account:             cert.Account,
+		Region:              cert.Region,
+		Status:              cert.Status,
+		Type:                cert.Type,
+		KeyAlgorithm:        cert.KeyAlgorithm,
+		ExportOption:        cert.ExportOption,
+		ManagedBy:           cert.ManagedBy,
+		CreatedAt:           createdAt,
+		KeyUsages:           joinNames(cert.KeyUsages),
+		ExtendedKeyUsages:   joinNames(ekuNames),
+		CertificatePEM:      cert.CertificatePEM,
+		CertificateChainPEM: cert.CertificateChainPEM,
+		PrivateKey:          cert.PrivateKeyPEM,
+		Details:             string(details),
+		Version:             cert.Version,
+		UpdatedAt:           updatedAt,
+	}
+
+	return row, nil
+}
+
+func detailsFromCertificate(cert *store.Certificate) certDetails {
+	details := certDetails{
+		DomainName:              cert.DomainName,
+		SubjectAlternativeNames: cert.SubjectAlternativeNames,
+		FailureReason:           cert.FailureReason,
+		ValidationMethod:        cert.ValidationMethod,
+		CertificateAuthorityArn: cert.CertificateAuthorityArn,
+		CTLoggingPreference:     cert.CTLoggingPreference,
+		IssuedAt:                cert.IssuedAt.UTC(),
+		ImportedAt:              cert.ImportedAt.UTC(),
+		RevokedAt:               cert.RevokedAt.UTC(),
+		NotBefore:               cert.NotBefore.UTC(),
+		NotAfter:                cert.NotAfter.UTC(),
+		RevocationReason:        cert.RevocationReason,
+		Serial:                  cert.Serial,
+		Subject:                 cert.Subject,
+		Issuer:                  cert.Issuer,
+		SignatureAlgorithm:      cert.SignatureAlgorithm,
+		KeyUsages:               cert.KeyUsages,
+		InUseBy:                 cert.InUseBy,
+		Exported:                cert.Exported,
+		RenewalEligibility:      cert.RenewalEligibility,
+	}
+
+	if cert.DomainValidations != nil {
+		details.DomainValidations = make([]domainValidationRow, len(cert.DomainValidations))
+		for i, dv := range cert.DomainValidations {
+			details.DomainValidations[i] = domainValidationRow(dv)
+		}
+	}
+
+	if cert.ExtendedKeyUsages != nil {
+		details.ExtendedKeyUsages = make([]extendedKeyUsageRow, len(cert.ExtendedKeyUsages))
+		for i, eku := range cert.ExtendedKeyUsages {
+			details.ExtendedKeyUsages[i] = extendedKeyUsageRow(eku)
+		}
+	}
+
+	return details
+}
+
+// certificate converts the row back to a store.Certificate.
+func (r *certRow) certificate() (*store.Certificate, error) {
+	var details certDetails
+	if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+		return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+	}
+
+	cert := &store.Certificate{
+		ARN:                     r.ARN,
+		Account:                 r.Account,
+		Region:                  r.Region,
+		DomainName:              details.DomainName,
+		SubjectAlternativeNames: details.SubjectAlternativeNames,
+		Type:                    r.Type,
+		Status:                  r.Status,
+		FailureReason:           details.FailureReason,
+		KeyAlgorithm:            r.KeyAlgorithm,
+		ValidationMethod:        details.ValidationMethod,
+		CertificateAuthorityArn: details.CertificateAuthorityArn,
+		ManagedBy:               r.ManagedBy,
+		CTLoggingPreference:     details.CTLoggingPreference,
+		ExportOption:            r.ExportOption,
+		CreatedAt:               fromUnixNanos(r.CreatedAt),
+		IssuedAt:                details.IssuedAt.UTC(),
+		ImportedAt:              details.ImportedAt.UTC(),
+		RevokedAt:               details.RevokedAt.UTC(),
+		NotBefore:               details.NotBefore.UTC(),
+		NotAfter:                details.NotAfter.UTC(),
+		RevocationReason:        details.RevocationReason,
+		Serial:                  details.Serial,
+		Subject:                 details.Subject,
+		Issuer:                  details.Issuer,
+		SignatureAlgorithm:      details.SignatureAlgorithm,
+		KeyUsages:               details.KeyUsages,
+		CertificatePEM:          r.CertificatePEM,
+		CertificateChainPEM:     r.CertificateChainPEM,
+		PrivateKeyPEM:           r.PrivateKey,
+		InUseBy:                 details.InUseBy,
+		Exported:                details.Exported,
+		RenewalEligibility:      details.RenewalEligibility,
+		Version:                 r.Version,
+		UpdatedAt:               fromUnixNanos(r.UpdatedAt),
+	}
+
+	if details.DomainValidations != nil {
+		cert.DomainValidations = make([]store.DomainValidation, len(details.DomainValidations))
+		for i, dv := range details.DomainValidations {
+			cert.DomainValidations[i] = store.DomainValidation(dv)
+		}
+	}
+
+	if details.ExtendedKeyUsages != nil {
+		cert.ExtendedKeyUsages = make([]store.ExtendedKeyUsage, len(details.ExtendedKeyUsages))
+		for i, eku := range details.ExtendedKeyUsages {
+			cert.ExtendedKeyUsages[i] = store.ExtendedKeyUsage(eku)
+		}
+	}
+
+	return cert, nil
+}
+
+// joinNames returns names between commas, ",A,B,", so that a search for
+// ",A," matches only the whole name A. No names gives "".
+func joinNames(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+
+	return "," + strings.Join(names, ",") + ","
+}
+
+// unixNanos returns t as UTC Unix nanoseconds, and 0 for the zero time. Times
+// outside 1678–2262 do not fit in an int64 and are rejected.
+func unixNanos(t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+
+	if t.Before(time.Unix(0, math.MinInt64)) || t.After(time.Unix(0, math.MaxInt64)) {
+		return 0, fmt.Errorf("time %s is outside the range of Unix nanoseconds", t.UTC().Format(time.RFC3339))
+	}
+
+	return t.UnixNano(), nil
+}
+
+// fromUnixNanos inverts unixNanos. NOTE: the instant 1970-01-01T00:00:00Z is
+// stored as 0 too, and so reads back as the zero time.
+func fromUnixNanos(nanos int64) time.Time {
+	if nanos == 0 {
+		return time.Time{}
+	}
+
+	return time.Unix(0, nanos).UTC()
+}

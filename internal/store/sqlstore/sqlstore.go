@@ -1,0 +1,216 @@
+// Package sqlstore implements store.Store on a SQL database through
+// database/sql. It owns the schema, its migrations and every query.
+// OpenSQLite opens a SQLite file with the pure-Go modernc.org/sqlite driver.
+//
+// Queries are written once with "?" placeholders and pass through a
+// dialect, so a PostgreSQL dialect can reuse them.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/openacm/openacm/internal/store"
+
+	// The "sqlite" database/sql driver.
+	_ "modernc.org/sqlite"
+)
+
+// ErrBadCursor means the ListQuery.After cursor was not one this store
+// returned for the same sort order. Callers report it as an invalid
+// pagination token.
+var ErrBadCursor = errors.New("invalid pagination cursor")
+
+// sqliteReaderConns is the size of the reader pool. WAL mode lets these
+// read while the single writer writes.
+const sqliteReaderConns = 4
+
+// sqliteBusyTimeoutMillis is how long a connection waits for a lock that
+// another process (or a checkpoint) holds before it fails with SQLITE_BUSY.
+const sqliteBusyTimeoutMillis = 10000
+
+// Store keeps OpenACM's records in a SQL database. It is safe for
+// concurrent use.
+type Store struct {
+	// writer has one connection, because SQLite allows one writer at a time
+	// and queuing in the pool is cheaper than retrying SQLITE_BUSY.
+	writer *sql.DB
+	// reader serves the queries that change nothing, so reads never wait
+	// behind writes.
+	reader *sql.DB
+
+	dialect dialect
+	logger  *slog.Logger
+	name    string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and
+// applies migrations. A nil logger discards log records.
+func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	writerDSN, readerDSN, err := sqliteDSNs(path)
+	if err != nil {
+		return nil, err
+	}
+
+	writer, err := openPool(writerDSN, 1)
+	if err != nil {
+		return nil, err
+	}
+
+	migrations, err := loadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+
+	// Migrating before the reader pool opens also puts the file in WAL
+	// mode, which the readers' query_only connections could not do.
+	if err := migrate(ctx, writer, sqliteDialect, migrations, logger); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("migrate sqlite database %s: %w", path, err)
+	}
+
+	reader, err := openPool(readerDSN, sqliteReaderConns)
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+
+	if err := reader.PingContext(ctx); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open sqlite database %s for reading: %w", path, err)
+	}
+
+	logger.Info("opened sqlite store", "path", path)
+
+	return &Store{writer: writer, reader: reader, dialect: sqliteDialect, logger: logger, name: path}, nil
+}
+
+// sqliteDSNs returns the data source names of the writer and reader pools.
+// Pragmas go in the DSN because the driver runs them on every new pooled
+// connection, and a pragma run once through *sql.DB reaches only one.
+func sqliteDSNs(path string) (writer, reader string, err error) {
+	if path == "" {
+		return "", "", errors.New("sqlite database path is empty")
+	}
+
+	// The driver splits the DSN at the first "?", so a path containing one
+	// would lose its tail.
+	if strings.Contains(path, "?") {
+		return "", "", fmt.Errorf("sqlite database path %q contains \"?\": choose a path without it", path)
+	}
+
+	common := url.Values{}
+	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMillis))
+	common.Add("_pragma", "foreign_keys(1)")
+
+	// synchronous=FULL syncs the WAL on every commit, so a committed change
+	// survives power loss, as store.Store promises.
+	writerParams := cloneValues(common)
+	writerParams.Add("_pragma", "journal_mode(WAL)")
+	writerParams.Add("_pragma", "synchronous(FULL)")
+	// BEGIN IMMEDIATE takes the write lock at the start, so a transaction
+	// never fails while upgrading a read lock to a write lock.
+	writerParams.Set("_txlock", "immediate")
+
+	readerParams := cloneValues(common)
+	readerParams.Add("_pragma", "query_only(1)")
+
+	return path + "?" + writerParams.Encode(), path + "?" + readerParams.Encode(), nil
+}
+
+func cloneValues(values url.Values) url.Values {
+	clone := make(url.Values, len(values))
+	for key, list := range values {
+		clone[key] = append([]string(nil), list...)
+	}
+
+	return clone
+}
+
+func openPool(dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	// Connections are kept for the life of the pool: reopening one costs
+	// the pragmas and a cold page cache, and nothing here expires.
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+
+	return db, nil
+}
+
+// Ping checks that both pools reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s writer: %w", s.dialect.name, err)
+	}
+
+	if err := s.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s reader: %w", s.dialect.name, err)
+	}
+
+	return nil
+}
+
+// Close closes both pools. The store must not be used afterwards.
+func (s *Store) Close() error {
+	readerErr := s.reader.Close()
+	writerErr := s.writer.Close()
+
+	if err := errors.Join(readerErr, writerErr); err != nil {
+		s.logger.Error("closing store failed", "database", s.name, "error", err)
+		return fmt.Errorf("close %s store: %w", s.dialect.name, err)
+	}
+
+	s.logger.Info("closed store", "database", s.name)
+
+	return nil
+}
+
+// write runs fn in a transaction on the writer pool and commits when fn
+// returns nil.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return inTx(ctx, s.writer, fn)
+}
+
+// inTx runs fn in a transaction on db, committing when fn returns nil and
+// rolling back otherwise.
+func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+
+	return nil
+}
+
+// exec runs one bound statement in tx.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, s.dialect.bind(query), args...)
+}

@@ -1,0 +1,224 @@
+package sqlstore_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openacm/openacm/internal/store"
+	"github.com/openacm/openacm/internal/store/sqlstore"
+	"github.com/openacm/openacm/internal/store/storetest"
+)
+
+func openTemp(t testing.TB) *sqlstore.Store {
+	t.Helper()
+
+	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "openacm.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "openacm.db")
+
+	s, err := sqlstore.OpenSQLite(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+
+	cert := &store.Certificate{
+		ARN:           "arn:aws:acm:us-east-1:111122223333:certificate/reopen",
+		Account:       "111122223333",
+		Region:        "us-east-1",
+		Status:        "ISSUED",
+		CreatedAt:     time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
+		PrivateKeyPEM: []byte("secret"),
+	}
+	value := "v"
+	if _, _, err := s.CreateCertificate(ctx, cert, []store.Tag{{Key: "k", Value: &value}}, &store.Idempotency{Token: "t"}); err != nil {
+		t.Fatalf("CreateCertificate: %v", err)
+	}
+	if _, err := s.InitSetting(ctx, "name", []byte("stored")); err != nil {
+		t.Fatalf("InitSetting: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	reopened, err := sqlstore.OpenSQLite(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("second OpenSQLite: %v", err)
+	}
+	defer reopened.Close()
+
+	got, err := reopened.GetCertificate(ctx, cert.Account, cert.Region, cert.ARN)
+	if err != nil {
+		t.Fatalf("GetCertificate after reopen: %v", err)
+	}
+	if got.CreatedAt != cert.CreatedAt || string(got.PrivateKeyPEM) != "secret" || got.Status != "ISSUED" {
+		t.Errorf("certificate after reopen = %+v, want %+v", got, cert)
+	}
+
+	tags, err := reopened.ListTags(ctx, cert.Account, cert.Region, cert.ARN)
+	if err != nil {
+		t.Fatalf("ListTags after reopen: %v", err)
+	}
+	if len(tags) != 1 || tags[0].Key != "k" || tags[0].Value == nil || *tags[0].Value != "v" {
+		t.Errorf("tags after reopen = %+v, want k=v", tags)
+	}
+
+	setting, err := reopened.InitSetting(ctx, "name", []byte("other"))
+	if err != nil {
+		t.Fatalf("InitSetting after reopen: %v", err)
+	}
+	if string(setting) != "stored" {
+		t.Errorf("setting after reopen = %q, want %q", setting, "stored")
+	}
+
+	other := *cert
+	other.ARN += "-2"
+	arn, created, err := reopened.CreateCertificate(ctx, &other, nil, &store.Idempotency{Token: "t"})
+	if err != nil || created || arn != cert.ARN {
+		t.Errorf("CreateCertificate with token after reopen = %s, %v, %v; want %s, false, nil", arn, created, err, cert.ARN)
+	}
+}
+
+func TestListBadCursorSentinel(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+
+	for i := range 3 {
+		cert := &store.Certificate{
+			ARN:       fmt.Sprintf("arn:aws:acm:us-east-1:111122223333:certificate/%d", i),
+			Account:   "111122223333",
+			Region:    "us-east-1",
+			CreatedAt: time.Unix(int64(i+1), 0),
+		}
+		if _, _, err := s.CreateCertificate(ctx, cert, nil, nil); err != nil {
+			t.Fatalf("CreateCertificate: %v", err)
+		}
+	}
+
+	query := store.ListQuery{Account: "111122223333", Region: "us-east-1", Limit: 1}
+	_, ascendingCursor, err := s.ListCertificates(ctx, query)
+	if err != nil || ascendingCursor == "" {
+		t.Fatalf("ListCertificates first page: next %q, error %v", ascendingCursor, err)
+	}
+
+	cases := []struct {
+		name  string
+		order store.SortOrder
+		after string
+	}{
+		{"not base64", store.Ascending, "!!"},
+		{"not JSON", store.Ascending, base64.RawURLEncoding.EncodeToString([]byte("[1,2]x"))},
+		{"no ARN", store.Ascending, base64.RawURLEncoding.EncodeToString([]byte(`{"t":5}`))},
+		{"other sort order", store.Descending, ascendingCursor},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := query
+			q.Order, q.After = tc.order, tc.after
+
+			_, _, err := s.ListCertificates(ctx, q)
+			if !errors.Is(err, sqlstore.ErrBadCursor) {
+				t.Errorf("ListCertificates(After %q) error = %v, want ErrBadCursor", tc.after, err)
+			}
+		})
+	}
+}
+
+func TestListRejectsInvalidQuery(t *testing.T) {
+	s := openTemp(t)
+
+	cases := []struct {
+		name  string
+		query store.ListQuery
+	}{
+		{"zero limit", store.ListQuery{Account: "a", Region: "r"}},
+		{"unknown order", store.ListQuery{Account: "a", Region: "r", Limit: 1, Order: "SIDEWAYS"}},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, err := s.ListCertificates(context.Background(), tc.query); err == nil {
+				t.Errorf("ListCertificates(%+v) error = nil, want an error", tc.query)
+			}
+		})
+	}
+}
+
+func TestOpenSQLiteRejectsPath(t *testing.T) {
+	cases := []string{"", filepath.Join(t.TempDir(), "what?.db")}
+
+	for _, path := range cases {
+		if s, err := sqlstore.OpenSQLite(context.Background(), path, nil); err == nil {
+			s.Close()
+			t.Errorf("OpenSQLite(%q) error = nil, want an error", path)
+		}
+	}
+}
+
+func BenchmarkCreateCertificate(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	i := 0
+	for b.Loop() {
+		cert := benchCertificate(i, created)
+		if _, _, err := s.CreateCertificate(ctx, cert, nil, &store.Idempotency{Token: cert.ARN}); err != nil {
+			b.Fatalf("CreateCertificate: %v", err)
+		}
+		i++
+	}
+}
+
+func BenchmarkGetCertificate(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	cert := benchCertificate(0, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if _, _, err := s.CreateCertificate(ctx, cert, nil, nil); err != nil {
+		b.Fatalf("CreateCertificate: %v", err)
+	}
+
+	for b.Loop() {
+		if _, err := s.GetCertificate(ctx, cert.Account, cert.Region, cert.ARN); err != nil {
+			b.Fatalf("GetCertificate: %v", err)
+		}
+	}
+}
+
+func benchCertificate(i int, created time.Time) *store.Certificate {
+	return &store.Certificate{
+		ARN:                     fmt.Sprintf("arn:aws:acm:us-east-1:111122223333:certificate/%08d", i),
+		Account:                 "111122223333",
+		Region:                  "us-east-1",
+		DomainName:              "example.com",
+		SubjectAlternativeNames: []string{"example.com", "www.example.com"},
+		Type:                    "AMAZON_ISSUED",
+		Status:                  "PENDING_VALIDATION",
+		KeyAlgorithm:            "RSA_2048",
+		KeyUsages:               []string{"DIGITAL_SIGNATURE", "KEY_ENCIPHERMENT"},
+		DomainValidations: []store.DomainValidation{{
+			DomainName: "example.com", ValidationMethod: "DNS", ValidationStatus: "PENDING_VALIDATION",
+			ResourceRecordName: "_a.example.com.", ResourceRecordType: "CNAME", ResourceRecordValue: "_b.acm-validations.aws.",
+		}},
+		CreatedAt: created.Add(time.Duration(i) * time.Millisecond),
+	}
+}

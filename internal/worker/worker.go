@@ -1,0 +1,146 @@
+// Package worker runs the background loop that moves certificates through
+// validation and issuance. It decides when to look at which certificate;
+// the acm package decides what happens to it.
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/openacm/openacm/internal/clock"
+	"github.com/openacm/openacm/internal/store"
+)
+
+// Advancer moves one certificate on and says when to look at it again.
+type Advancer interface {
+	Advance(ctx context.Context, cert *store.Certificate) (next time.Time, err error)
+}
+
+// Options tune the loop.
+type Options struct {
+	// Batch is how many pending certificates one pass reads, oldest first.
+	// NOTE: with more than Batch certificates waiting on DNS records, the
+	// newest ones wait until older ones leave PENDING_VALIDATION.
+	Batch int
+	// Parallelism is how many certificates are advanced at once; key
+	// generation is CPU-bound, so one per core is a good value.
+	Parallelism int
+	// IdleInterval is the longest sleep between passes when nothing is due,
+	// so work written by another node is picked up.
+	IdleInterval time.Duration
+}
+
+// Worker runs passes over pending certificates.
+type Worker struct {
+	store    store.Store
+	advancer Advancer
+	clock    clock.Clock
+	logger   *slog.Logger
+	options  Options
+	wake     chan struct{}
+	running  atomic.Bool
+}
+
+// New returns a Worker.
+func New(st store.Store, advancer Advancer, clk clock.Clock, logger *slog.Logger, options Options) *Worker {
+	if options.Batch <= 0 {
+		options.Batch = 500
+	}
+	if options.Parallelism <= 0 {
+		options.Parallelism = 1
+	}
+	if options.IdleInterval <= 0 {
+		options.IdleInterval = 5 * time.Second
+	}
+	return &Worker{
+		store:    st,
+		advancer: advancer,
+		clock:    clk,
+		logger:   logger,
+		options:  options,
+		wake:     make(chan struct{}, 1),
+	}
+}
+
+// Wake starts a pass soon without waiting for the current sleep to end. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Running reports whether Run is looping.
+func (w *Worker) Running() bool {
+	return w.running.Load()
+}
+
+// Run loops until ctx is cancelled: a pass, then a sleep until the earliest
+// due time, the idle interval or a Wake, whichever comes first.
+func (w *Worker) Run(ctx context.Context) {
+	w.running.Store(true)
+	defer w.running.Store(false)
+	w.logger.Info("worker started", "parallelism", w.options.Parallelism, "idle_interval", w.options.IdleInterval)
+
+	for {
+		next, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.logger.Error("worker pass failed; will retry", "error", err)
+		}
+
+		sleep := w.options.IdleInterval
+		if !next.IsZero() {
+			sleep = min(sleep, max(next.Sub(w.clock.Now()), 0))
+		}
+
+		timer := time.NewTimer(sleep)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			w.logger.Info("worker stopped")
+			return
+		case <-w.wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// RunOnce advances every pending certificate once and returns the earliest
+// time one of them is due again (zero when none is). Tests call it directly.
+func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
+	pending, err := w.store.PendingCertificates(ctx, w.options.Batch)
+	if err != nil {
+		return time.Time{}, err
+	}
+
+	var (
+		mu    sync.Mutex
+		next  time.Time
+		group sync.WaitGroup
+		slots = make(chan struct{}, w.options.Parallelism)
+	)
+	for _, cert := range pending {
+		slots <- struct{}{}
+		group.Go(func() {
+			defer func() { <-slots }()
+
+			due, err := w.advancer.Advance(ctx, cert)
+			if err != nil {
+				w.logger.Error("advance certificate failed; will retry", "arn", cert.ARN, "error", err)
+				due = w.clock.Now().Add(w.options.IdleInterval)
+			}
+
+			mu.Lock()
+			defer mu.Unlock()
+			if !due.IsZero() && (next.IsZero() || due.Before(next)) {
+				next = due
+			}
+		})
+	}
+	group.Wait()
+	return next, nil
+}
