@@ -9,10 +9,6 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// ErrBadCursor is returned by a store for a NextToken it did not issue.
-// The composition root sets it to the store's own sentinel.
-var ErrBadCursor = errors.New("invalid list cursor")
-
 const defaultMaxItems = 1000
 
 // defaultListKeyTypes are the key algorithms ListCertificates returns when
@@ -27,7 +23,7 @@ func (s *Service) ListCertificates(ctx context.Context, caller Caller, in *ListC
 	}
 
 	certs, next, err := s.store.ListCertificates(ctx, query)
-	if errors.Is(err, ErrBadCursor) {
+	if errors.Is(err, store.ErrBadCursor) {
 		return nil, apierr.New(apierr.InvalidArgs, "The NextToken %q is invalid.", in.NextToken)
 	}
 	if err != nil {

@@ -183,11 +183,19 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 
 // loadRecordKey returns the key of validation record hashes, created on first start.
 func loadRecordKey(ctx context.Context, st store.Store) ([]byte, error) {
+	key, err := st.GetSetting(ctx, recordKeySetting)
+	if err == nil {
+		return key, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("read validation record key: %w", err)
+	}
+
 	candidate := make([]byte, 32)
 	if _, err := rand.Read(candidate); err != nil {
 		return nil, fmt.Errorf("generate validation record key: %w", err)
 	}
-	key, err := st.InitSetting(ctx, recordKeySetting, candidate)
+	key, err = st.InitSetting(ctx, recordKeySetting, candidate)
 	if err != nil {
 		return nil, fmt.Errorf("store validation record key: %w", err)
 	}

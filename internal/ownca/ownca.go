@@ -6,6 +6,7 @@ package ownca
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"sync"
@@ -43,23 +44,12 @@ type storedMaterial struct {
 // Load returns the stored issuing CA, creating it first when the store has none.
 // Concurrent first starts agree on one CA because the store keeps the first value written.
 func Load(ctx context.Context, st store.Store, clk clock.Clock, organization string) (*Authority, error) {
-	material, err := issuance.NewMaterial(organization, clk.Now())
-	if err != nil {
-		return nil, fmt.Errorf("create issuing CA: %w", err)
+	stored, err := st.GetSetting(ctx, settingName)
+	if errors.Is(err, store.ErrNotFound) {
+		stored, err = create(ctx, st, clk, organization)
 	}
-	candidate, err := json.Marshal(storedMaterial{
-		RootCertPEM:         string(material.RootCertPEM),
-		RootKeyPEM:          string(material.RootKeyPEM),
-		IntermediateCertPEM: string(material.IntermediateCertPEM),
-		IntermediateKeyPEM:  string(material.IntermediateKeyPEM),
-	})
 	if err != nil {
-		return nil, fmt.Errorf("encode issuing CA: %w", err)
-	}
-
-	stored, err := st.InitSetting(ctx, settingName, candidate)
-	if err != nil {
-		return nil, fmt.Errorf("store issuing CA: %w", err)
+		return nil, fmt.Errorf("load issuing CA: %w", err)
 	}
 
 	var kept storedMaterial
@@ -76,6 +66,25 @@ func Load(ctx context.Context, st store.Store, clk clock.Clock, organization str
 		return nil, fmt.Errorf("load stored issuing CA: %w", err)
 	}
 	return &Authority{CA: ca, clock: clk}, nil
+}
+
+// create generates a root and an intermediate and stores them unless
+// another node stored its own first; it returns whichever was kept.
+func create(ctx context.Context, st store.Store, clk clock.Clock, organization string) ([]byte, error) {
+	material, err := issuance.NewMaterial(organization, clk.Now())
+	if err != nil {
+		return nil, fmt.Errorf("create issuing CA: %w", err)
+	}
+	candidate, err := json.Marshal(storedMaterial{
+		RootCertPEM:         string(material.RootCertPEM),
+		RootKeyPEM:          string(material.RootKeyPEM),
+		IntermediateCertPEM: string(material.IntermediateCertPEM),
+		IntermediateKeyPEM:  string(material.IntermediateKeyPEM),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode issuing CA: %w", err)
+	}
+	return st.InitSetting(ctx, settingName, candidate)
 }
 
 // RootDER returns the root certificate in DER.

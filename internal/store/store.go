@@ -20,6 +20,9 @@ var (
 	ErrConflict = errors.New("record changed concurrently")
 	// ErrTooManyTags means a tag change would leave more tags than allowed.
 	ErrTooManyTags = errors.New("too many tags")
+	// ErrBadCursor means a ListQuery.After cursor was not one the store
+	// returned for the same sort order.
+	ErrBadCursor = errors.New("invalid pagination cursor")
 )
 
 // Certificate is one ACM certificate as stored.
@@ -180,6 +183,9 @@ type Store interface {
 	// RemoveTags removes each tag whose key matches and, when the given tag
 	// has a Value, whose value equals it too.
 	RemoveTags(ctx context.Context, account, region, arn string, tags []Tag) error
+
+	// GetSetting returns the value stored under name, or ErrNotFound.
+	GetSetting(ctx context.Context, name string) ([]byte, error)
 
 	// InitSetting stores value under name unless a value is already stored,
 	// and returns the stored value, so concurrent first starts agree on one.

@@ -197,10 +197,10 @@ func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, account, regi
 }
 
 func (s *Store) certificateExists(ctx context.Context, tx *sql.Tx, account, region, arn string) (bool, error) {
-	var one int
+	var marker int
 	err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT 1 FROM certificates
 		WHERE arn = ? AND account = ? AND region = ?`),
-		arn, account, region).Scan(&one)
+		arn, account, region).Scan(&marker)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -213,7 +213,7 @@ func (s *Store) certificateExists(ctx context.Context, tx *sql.Tx, account, regi
 
 // DeleteCertificate removes the certificate and, through the foreign key's
 // ON DELETE CASCADE, its tags. Its idempotency token stays, so a retry
-// within the window still returns the deleted ARN, as ACM does.
+// within the window returns the deleted ARN and creates nothing.
 func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		result, err := s.exec(ctx, tx, `DELETE FROM certificates WHERE arn = ? AND account = ? AND region = ?`,

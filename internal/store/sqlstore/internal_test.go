@@ -50,9 +50,9 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 
 	// Holding several reader connections at once makes the pool open new
 	// ones, which must get the pragmas too.
-	var held []*sql.Conn
+	var readerConns []*sql.Conn
 	defer func() {
-		for _, conn := range held {
+		for _, conn := range readerConns {
 			conn.Close()
 		}
 	}()
@@ -61,18 +61,20 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reader.Conn: %v", err)
 		}
-		held = append(held, conn)
+		readerConns = append(readerConns, conn)
 	}
 
+	// The writer pool has one connection, so it is taken once.
+	writerConn, err := s.writer.Conn(ctx)
+	if err != nil {
+		t.Fatalf("writer.Conn: %v", err)
+	}
+	defer writerConn.Close()
+
 	for _, check := range checks {
-		conns := held
+		conns := readerConns
 		if check.pool == "writer" {
-			conn, err := s.writer.Conn(ctx)
-			if err != nil {
-				t.Fatalf("writer.Conn: %v", err)
-			}
-			conns = []*sql.Conn{conn}
-			defer conn.Close()
+			conns = []*sql.Conn{writerConn}
 		}
 
 		for i, conn := range conns {

@@ -3,8 +3,24 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+
+	"github.com/openacm/openacm/internal/store"
 )
+
+// GetSetting returns the value stored under name, or store.ErrNotFound.
+func (s *Store) GetSetting(ctx context.Context, name string) ([]byte, error) {
+	var stored []byte
+	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT value FROM settings WHERE name = ?`), name).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read setting %q: %w", name, err)
+	}
+	return stored, nil
+}
 
 // InitSetting stores value under name unless a value is already stored,
 // and returns the stored value. The insert and the read share one

@@ -21,10 +21,8 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// ErrBadCursor means the ListQuery.After cursor was not one this store
-// returned for the same sort order. Callers report it as an invalid
-// pagination token.
-var ErrBadCursor = errors.New("invalid pagination cursor")
+// ErrBadCursor is store.ErrBadCursor, kept here for callers of this package.
+var ErrBadCursor = store.ErrBadCursor
 
 // sqliteReaderConns is the size of the reader pool. WAL mode lets these
 // read while the single writer writes.

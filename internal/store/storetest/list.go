@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -222,8 +223,8 @@ func testListBadCursor(t *testing.T, s store.Store) {
 	for _, c := range cursors {
 		t.Run(c.name, func(t *testing.T) {
 			certs, _, err := s.ListCertificates(context.Background(), store.ListQuery{Account: account, Region: region, Limit: 10, After: c.after})
-			if err == nil {
-				t.Errorf("ListCertificates(After %q) = %d certificates and no error, want an error", c.after, len(certs))
+			if !errors.Is(err, store.ErrBadCursor) {
+				t.Errorf("ListCertificates(After %q) = %d certificates, error %v; want store.ErrBadCursor", c.after, len(certs), err)
 			}
 		})
 	}

@@ -14,11 +14,9 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// Opener returns a new, empty store for one test and registers its cleanup
-// (closing it, removing files) with t.Cleanup.
-type Opener func(t *testing.T) store.Store
-
-// Run runs the suite. Each subtest opens its own store through open.
+// Run runs the suite. Each subtest calls open for its own store, which
+// must be empty; open registers the store's cleanup (closing it, removing
+// files) with t.Cleanup.
 //
 // Slices compare as equal when both are empty, whether nil or not, so an
 // implementation need not keep that difference. A tag's nil Value and ""
@@ -45,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"pending certificates", testPending},
 		{"init setting", testInitSetting},
 		{"init setting race", testInitSettingRace},
+		{"get setting", testGetSetting},
 		{"ping", testPing},
 	}
 

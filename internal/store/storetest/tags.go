@@ -193,6 +193,25 @@ func testInitSetting(t *testing.T, s store.Store) {
 	}
 }
 
+func testGetSetting(t *testing.T, s store.Store) {
+	ctx := context.Background()
+
+	if _, err := s.GetSetting(ctx, "absent"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetSetting(absent) error = %v, want store.ErrNotFound", err)
+	}
+
+	if _, err := s.InitSetting(ctx, "present", []byte("value")); err != nil {
+		t.Fatalf("InitSetting(present): %v", err)
+	}
+	got, err := s.GetSetting(ctx, "present")
+	if err != nil {
+		t.Fatalf("GetSetting(present): %v", err)
+	}
+	if string(got) != "value" {
+		t.Errorf("GetSetting(present) = %q, want %q", got, "value")
+	}
+}
+
 func testInitSettingRace(t *testing.T, s store.Store) {
 	const callers = 20
 	ctx := context.Background()
