@@ -111,6 +111,10 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 	event.account = identity.Credential.Account
 	event.accessKey = identity.Credential.AccessKeyID
 
+	if target == "" {
+		return nil, apierr.New(apierr.UnknownOperation,
+			"The request has no X-Amz-Target header; set it to CertificateManager.<Operation>.")
+	}
 	op, ok := s.operations[operationName]
 	if service != acmTargetPrefix || !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)

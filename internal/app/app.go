@@ -49,7 +49,7 @@ type App struct {
 	worker   *worker.Worker
 
 	stopWorker context.CancelFunc
-	workerDone chan struct{}
+	workerDone <-chan struct{}
 	serveDone  chan error
 	closeOnce  sync.Once
 	closeErr   error
@@ -135,11 +135,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWorker = stopWorker
-	a.workerDone = make(chan struct{})
-	go func() {
-		defer close(a.workerDone)
-		a.worker.Run(workerCtx)
-	}()
+	a.workerDone = a.worker.Start(workerCtx)
 
 	a.serveDone = make(chan error, 1)
 	go func() {

@@ -20,10 +20,50 @@ func Decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	if bytes.Contains(body, []byte("null")) {
+		cleaned, err := dropNullListElements(body)
+		if err != nil {
+			return apierr.New(apierr.Serialization, "The request body could not be read as the operation's input.")
+		}
+		body = cleaned
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return apierr.New(apierr.Serialization, "The request body could not be read as the operation's input.")
 	}
 	return nil
+}
+
+// dropNullListElements removes null elements from every JSON array in body.
+// The model check treats a null as an absent value, so a null list element
+// must not reach the operation as an empty string or structure.
+func dropNullListElements(body []byte) ([]byte, error) {
+	var tree any
+	decoder := json.NewDecoder(bytes.NewReader(body))
+	decoder.UseNumber()
+	if err := decoder.Decode(&tree); err != nil {
+		return nil, err
+	}
+	return json.Marshal(withoutNulls(tree))
+}
+
+func withoutNulls(value any) any {
+	switch v := value.(type) {
+	case map[string]any:
+		for key, member := range v {
+			v[key] = withoutNulls(member)
+		}
+		return v
+	case []any:
+		kept := v[:0]
+		for _, element := range v {
+			if element != nil {
+				kept = append(kept, withoutNulls(element))
+			}
+		}
+		return kept
+	default:
+		return value
+	}
 }
 
 // WriteResult writes a 200 reply whose body is v as JSON.

@@ -78,6 +78,19 @@ func (w *Worker) Running() bool {
 	return w.running.Load()
 }
 
+// Start runs Run in a new goroutine and returns a channel closed when it
+// ends. Running is true as soon as Start returns, so readiness checks never
+// see a worker that is about to start as stopped.
+func (w *Worker) Start(ctx context.Context) <-chan struct{} {
+	w.running.Store(true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	return done
+}
+
 // Run loops until ctx is cancelled: a pass, then a sleep until the earliest
 // due time, the idle interval or a Wake, whichever comes first.
 func (w *Worker) Run(ctx context.Context) {

@@ -31,9 +31,9 @@ const domainValidatedPolicy = "2.23.140.1.2.1"
 // keyAlgorithmDisplay spells each request key algorithm as DescribeCertificate
 // and ListCertificates return it.
 var keyAlgorithmDisplay = map[types.KeyAlgorithm]string{
-	types.KeyAlgorithmRsa2048:         "RSA-2048",
-	types.KeyAlgorithmEcPrime256v1:    "EC-prime256v1",
-	types.KeyAlgorithmEcSecp384r1:     "EC-secp384r1",
+	types.KeyAlgorithmRsa2048:      "RSA-2048",
+	types.KeyAlgorithmEcPrime256v1: "EC-prime256v1",
+	types.KeyAlgorithmEcSecp384r1:  "EC-secp384r1",
 }
 
 // keyUsageNames are the ACM KeyUsage names of a leaf with each key type.
@@ -337,8 +337,8 @@ func checkOptions(t *testing.T, options *types.CertificateOptions) {
 	}
 }
 
-// checkPending checks the fields of a certificate that is not issued yet:
-// no certificate fields, and empty usage and InUseBy lists.
+// checkPending checks a certificate that is not issued yet. It must have no
+// Serial or validity times, and empty usage and InUseBy lists.
 func checkPending(t *testing.T, detail *types.CertificateDetail) {
 	t.Helper()
 
@@ -447,7 +447,8 @@ func parseSingleCertificate(t *testing.T, text string) *x509.Certificate {
 	return certs[0]
 }
 
-// httpGet returns the body of a GET that must answer 200.
+// httpGet returns the body of a GET request and fails the test unless the
+// status is 200.
 func httpGet(t *testing.T, url string) []byte {
 	t.Helper()
 

@@ -13,12 +13,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/acm/types"
 )
 
 // jsonContentType is the media type of every AWS JSON 1.1 request and reply body.
@@ -77,8 +80,8 @@ func sendRaw(t *testing.T, req *http.Request) rawReply {
 }
 
 // callRaw sends body to CertificateManager.<operation>, signed with the
-// built-in credential for region. It is the way to send what the SDK
-// refuses to send, such as a request without a required member.
+// built-in credential for region. It sends what the SDK rejects before
+// sending, such as a request without a required member.
 func callRaw(t *testing.T, s *server, region, operation, body string) rawReply {
 	t.Helper()
 	req := newRawRequest(t, s, "CertificateManager."+operation, body)
@@ -328,7 +331,7 @@ func TestProtocolUnknownMembersIgnored(t *testing.T) {
 	}
 }
 
-// bodyTooLargeMessage is the server's reply to a body over 4 MiB.
+// bodyTooLargeMessage is the message of the 413 reply to a body over 4 MiB.
 const bodyTooLargeMessage = "The request body is larger than the maximum of 4 MiB."
 
 // readRawHTTPReply reads one HTTP reply from conn, giving up after timeout so
@@ -391,6 +394,9 @@ func TestProtocolBodyTooLarge(t *testing.T) {
 
 		reply := readRawHTTPReply(t, conn, 5*time.Second)
 		checkRawError(t, reply, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", bodyTooLargeMessage)
+		if reply.header.Get("x-amzn-RequestId") == "" {
+			t.Errorf("413 reply has no x-amzn-RequestId header")
+		}
 	})
 
 	t.Run("chunked body stopped at the limit", func(t *testing.T) {
@@ -516,4 +522,97 @@ func TestProtocolUnsignedEndpoints(t *testing.T) {
 			t.Errorf("CRL NextUpdate %v is not in the future", crl.NextUpdate)
 		}
 	})
+}
+
+// TestProtocolNullListElementsSkipped pins the rule that model.CheckInput
+// documents: a JSON null element of a list is skipped. The rest of the
+// server must skip it too, rather than decode it into an empty value that
+// never passed the constraint checks.
+func TestProtocolNullListElementsSkipped(t *testing.T) {
+	s := startServer(t)
+	client := s.client("us-east-1")
+
+	t.Run("SubjectAlternativeNames", func(t *testing.T) {
+		arn := createRaw(t, s, `{"DomainName": "example.com", "ValidationMethod": "DNS", "SubjectAlternativeNames": [null, "www.example.com"]}`)
+
+		got := describeOrFail(t, client, arn).SubjectAlternativeNames
+		want := []string{"example.com", "www.example.com"}
+		if !slices.Equal(got, want) {
+			t.Errorf("SubjectAlternativeNames = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("RequestCertificate Tags", func(t *testing.T) {
+		arn := createRaw(t, s, `{"DomainName": "example.com", "Tags": [null, {"Key": "team"}]}`)
+
+		if got := tagKeys(t, client, arn); !slices.Equal(got, []string{"team"}) {
+			t.Errorf("tag keys = %q, want [team]", got)
+		}
+	})
+
+	t.Run("AddTagsToCertificate Tags", func(t *testing.T) {
+		arn := createRaw(t, s, `{"DomainName": "example.com"}`)
+
+		reply := callRaw(t, s, "us-east-1", "AddTagsToCertificate", `{"CertificateArn": "`+arn+`", "Tags": [null, {"Key": "team"}]}`)
+
+		if reply.status != http.StatusOK {
+			t.Fatalf("status = %d, want 200 (body %s)", reply.status, reply.body)
+		}
+		if got := tagKeys(t, client, arn); !slices.Equal(got, []string{"team"}) {
+			t.Errorf("tag keys = %q, want [team]", got)
+		}
+	})
+
+	t.Run("DomainValidationOptions", func(t *testing.T) {
+		body := `{"DomainName": "www.example.com", "DomainValidationOptions": [null, {"DomainName": "www.example.com", "ValidationDomain": "example.com"}]}`
+
+		reply := callRaw(t, s, "us-east-1", "RequestCertificate", body)
+
+		if reply.status != http.StatusOK {
+			t.Errorf("status = %d, want 200 (body %s)", reply.status, reply.body)
+		}
+	})
+
+	t.Run("CertificateStatuses", func(t *testing.T) {
+		arn := createRaw(t, s, `{"DomainName": "listed.example.com"}`)
+
+		reply := callRaw(t, s, "us-east-1", "ListCertificates", `{"CertificateStatuses": [null]}`)
+
+		if reply.status != http.StatusOK {
+			t.Fatalf("status = %d, want 200 (body %s)", reply.status, reply.body)
+		}
+		if !bytes.Contains(reply.body, []byte(arn)) {
+			t.Errorf("ListCertificates with a null status filter left out %s: %s", arn, reply.body)
+		}
+	})
+}
+
+// createRaw sends a RequestCertificate body that must succeed and returns the ARN.
+func createRaw(t *testing.T, s *server, body string) string {
+	t.Helper()
+	reply := callRaw(t, s, "us-east-1", "RequestCertificate", body)
+	if reply.status != http.StatusOK {
+		t.Fatalf("request certificate: status %d, body %s", reply.status, reply.body)
+	}
+
+	var out struct{ CertificateArn string }
+	if err := json.Unmarshal(reply.body, &out); err != nil {
+		t.Fatalf("decode RequestCertificate reply %s: %v", reply.body, err)
+	}
+	return out.CertificateArn
+}
+
+// tagKeys returns the tag keys of a certificate in the order the server lists them.
+func tagKeys(t *testing.T, client *acm.Client, arn string) []string {
+	t.Helper()
+	out, err := client.ListTagsForCertificate(context.Background(), &acm.ListTagsForCertificateInput{CertificateArn: aws.String(arn)})
+	if err != nil {
+		t.Fatalf("list tags of %s: %v", arn, err)
+	}
+
+	keys := make([]string, 0, len(out.Tags))
+	for _, tag := range out.Tags {
+		keys = append(keys, aws.ToString(tag.Key))
+	}
+	return keys
 }
