@@ -2,7 +2,7 @@
 // certificate state machine: requests, validation progress, issuance,
 // description, listing, tags and deletion.
 //
-// It knows nothing of HTTP or SQL: the api package decodes requests and
+// It imports nothing of HTTP or SQL: the api package decodes requests and
 // renders errors, and a store.Store keeps the records.
 package acm
 
@@ -68,7 +68,7 @@ type Deps struct {
 	CA     *issuance.CA
 	DNS    CNAMEChecker
 	Logger *slog.Logger
-	// Wake tells the background worker that new work exists; it must not block.
+	// Wake signals the background worker that new work exists. It must not block.
 	Wake func()
 }
 

@@ -34,7 +34,7 @@ func inputArn(in any) string {
 }
 
 // acmOperations is the ACM operation table: X-Amz-Target operation name to
-// handler. Operations missing here answer UnknownOperationException.
+// handler. Operations missing here return UnknownOperationException.
 func acmOperations(s *acm.Service) map[string]operation {
 	return map[string]operation{
 		"RequestCertificate":        handle(s.RequestCertificate),

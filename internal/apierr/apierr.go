@@ -2,7 +2,7 @@
 //
 // An *Error is a Go error whose Code is the AWS exception name that clients
 // read from the "__type" member of a JSON 1.1 error body. The HTTP renderer
-// lives elsewhere; this package only knows codes, messages and statuses.
+// lives elsewhere, so this package contains only codes, messages and statuses.
 package apierr
 
 import (

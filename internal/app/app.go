@@ -198,7 +198,7 @@ func loadRecordKey(ctx context.Context, st store.Store) ([]byte, error) {
 	return key, nil
 }
 
-// ready reports whether the store answers and the worker runs.
+// ready reports whether the store responds to a ping and the worker runs.
 func (a *App) ready() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

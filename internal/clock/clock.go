@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Clock tells the current time.
+// Clock returns the current time.
 type Clock interface {
 	Now() time.Time
 }
@@ -18,7 +18,7 @@ type System struct{}
 // Now returns the current UTC time.
 func (System) Now() time.Time { return time.Now().UTC() }
 
-// Fake is a clock that moves only when told to. It is safe for concurrent use.
+// Fake is a clock that moves only when a test moves it. It is safe for concurrent use.
 type Fake struct {
 	mu  sync.Mutex
 	now time.Time

@@ -24,7 +24,7 @@ const (
 // EnvPrefix starts the environment twin of every flag.
 const EnvPrefix = "OPENACM_"
 
-// Config is everything `openacm serve` can be told.
+// Config contains every setting of `openacm serve`.
 type Config struct {
 	Listen                   string
 	DataDir                  string

@@ -108,7 +108,7 @@ type Tag struct {
 	Value *string
 }
 
-// Idempotency asks CreateCertificate to reuse the certificate created with
+// Idempotency makes CreateCertificate reuse the certificate created with
 // the same token in the same account and region since NotBefore.
 type Idempotency struct {
 	Token     string
@@ -123,10 +123,10 @@ const (
 	Descending SortOrder = "DESCENDING"
 )
 
-// ListQuery selects certificates of one account and region. Empty filter
-// lists mean "no filter on this field"; a certificate passes a list filter
-// when its value is one of the list's values (for key usages: when it has
-// at least one of them).
+// ListQuery selects certificates of one account and region. An empty filter
+// list means "no filter on this field". A certificate passes a list filter
+// when its value is one of the list's values, or for key usages when it has
+// at least one of them.
 type ListQuery struct {
 	Account string
 	Region  string
@@ -191,7 +191,7 @@ type Store interface {
 	// and returns the stored value, so concurrent first starts agree on one.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 
-	// Ping checks that the database answers.
+	// Ping checks that the database responds.
 	Ping(ctx context.Context) error
 
 	// Close releases the database.

@@ -14,7 +14,7 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// Advancer moves one certificate on and says when to look at it again.
+// Advancer moves one certificate on and returns when to look at it again.
 type Advancer interface {
 	Advance(ctx context.Context, cert *store.Certificate) (next time.Time, err error)
 }
@@ -65,7 +65,8 @@ func New(st store.Store, advancer Advancer, clk clock.Clock, logger *slog.Logger
 	}
 }
 
-// Wake starts a pass soon without waiting for the current sleep to end. It never blocks.
+// Wake starts a pass soon without waiting for the current sleep to end.
+// It does not block, because the wake channel has room for one signal.
 func (w *Worker) Wake() {
 	select {
 	case w.wake <- struct{}{}:

@@ -37,7 +37,7 @@ def main(endpoint):
     assert record["Type"] == "CNAME", record
     assert record["Value"].endswith(".acm-validations.aws."), record
 
-    # Let the auto-validation delay pass, so the waiter's first poll sees SUCCESS.
+    # Let the auto-validation delay pass, so the waiter's first poll finds SUCCESS.
     time.sleep(3)
     client.get_waiter("certificate_validated").wait(CertificateArn=arn)
     detail = client.describe_certificate(CertificateArn=arn)["Certificate"]

@@ -1,0 +1,155 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	cfg, err := Parse(nil, noEnv, io.Discard)
+	if err != nil {
+		t.Fatalf("Parse(no flags): %v", err)
+	}
+	want := Default()
+	if cfg != want {
+		t.Errorf("Parse(no flags) = %+v, want %+v", cfg, want)
+	}
+	if cfg.PublicValidity != 198*24*time.Hour {
+		t.Errorf("default public validity = %s, want 198 days", cfg.PublicValidity)
+	}
+}
+
+func TestParseFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{
+		"OPENACM_DNS_RESOLVER":        "127.0.0.1:5353",
+		"OPENACM_PUBLIC_VALIDITY":     "90d",
+		"OPENACM_AUTO_VALIDATE_DELAY": "5s",
+		"OPENACM_VALIDATION":          "real",
+	}
+	args := []string{"--auto-validate-delay", "1s", "--max-domains-per-certificate=100"}
+
+	cfg, err := Parse(args, mapEnv(env), io.Discard)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if cfg.DNSResolver != "127.0.0.1:5353" {
+		t.Errorf("DNSResolver = %q, want the environment's 127.0.0.1:5353", cfg.DNSResolver)
+	}
+	if cfg.PublicValidity != 90*24*time.Hour {
+		t.Errorf("PublicValidity = %s, want 90 days", cfg.PublicValidity)
+	}
+	if cfg.AutoValidateDelay != time.Second {
+		t.Errorf("AutoValidateDelay = %s, want the flag's 1s over the environment's 5s", cfg.AutoValidateDelay)
+	}
+	if cfg.MaxDomainsPerCertificate != 100 {
+		t.Errorf("MaxDomainsPerCertificate = %d, want 100", cfg.MaxDomainsPerCertificate)
+	}
+	if cfg.Validation != ValidationReal {
+		t.Errorf("Validation = %q, want real", cfg.Validation)
+	}
+}
+
+func TestParseErrorsNameTheFlag(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown flag", []string{"--no-such-flag"}, nil, "no-such-flag"},
+		{"bad validation mode", []string{"--validation", "maybe"}, nil, "--validation"},
+		{"bad duration", []string{"--auto-validate-delay", "soon"}, nil, "auto-validate-delay"},
+		{"quota above 100", []string{"--max-domains-per-certificate", "101"}, nil, "--max-domains-per-certificate"},
+		{"quota zero", []string{"--max-domains-per-certificate", "0"}, nil, "--max-domains-per-certificate"},
+		{"bad listen", []string{"--listen", "nowhere"}, nil, "--listen"},
+		{"bad resolver", []string{"--dns-resolver", "10.0.0.1"}, nil, "--dns-resolver"},
+		{"short validity", []string{"--public-validity", "1h"}, nil, "--public-validity"},
+		{"bad log format", []string{"--log-format", "xml"}, nil, "--log-format"},
+		{"bad environment value", nil, map[string]string{"OPENACM_PUBLIC_VALIDITY": "forever"}, "OPENACM_PUBLIC_VALIDITY"},
+		{"stray argument", []string{"extra"}, nil, "extra"},
+		{"auto on a public address", []string{"--listen", "0.0.0.0:4566"}, nil, "--insecure-auto-validation"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.args, mapEnv(tc.env), io.Discard)
+			if err == nil {
+				t.Fatalf("Parse(%q) succeeded, want an error naming %s", tc.args, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse(%q) error %q does not name %s", tc.args, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseInsecureAutoValidation(t *testing.T) {
+	args := []string{"--listen", "0.0.0.0:4566", "--insecure-auto-validation"}
+	if _, err := Parse(args, noEnv, io.Discard); err != nil {
+		t.Errorf("Parse(%q): %v", args, err)
+	}
+	args = []string{"--listen", "0.0.0.0:4566", "--validation", "real"}
+	if _, err := Parse(args, noEnv, io.Discard); err != nil {
+		t.Errorf("Parse(%q): %v", args, err)
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	cases := map[string]bool{
+		"127.0.0.1:4566": true,
+		"127.1.2.3:80":   true,
+		"[::1]:4566":     true,
+		"localhost:4566": true,
+		"0.0.0.0:4566":   false,
+		":4566":          false,
+		"[::]:4566":      false,
+		"192.0.2.1:4566": false,
+	}
+	for listen, want := range cases {
+		if got := IsLoopback(listen); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", listen, got, want)
+		}
+	}
+}
+
+func TestDurationRoundTrip(t *testing.T) {
+	cases := map[string]time.Duration{
+		"198d": 198 * 24 * time.Hour,
+		"2s":   2 * time.Second,
+		"1h0m": time.Hour,
+		"0d":   0,
+	}
+	for text, want := range cases {
+		got, err := ParseDuration(text)
+		if err != nil {
+			t.Errorf("ParseDuration(%q): %v", text, err)
+			continue
+		}
+		if got != want {
+			t.Errorf("ParseDuration(%q) = %s, want %s", text, got, want)
+		}
+	}
+	if got := FormatDuration(198 * 24 * time.Hour); got != "198d" {
+		t.Errorf("FormatDuration(198 days) = %q, want 198d", got)
+	}
+	if _, err := ParseDuration("-3d"); err == nil {
+		t.Error("ParseDuration(-3d) succeeded, want an error")
+	}
+}
+
+func TestFlagEnvNames(t *testing.T) {
+	cfg := Default()
+	for _, f := range cfg.Flags() {
+		want := "OPENACM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if f.Env() != want {
+			t.Errorf("flag %s: Env() = %s, want %s", f.Name, f.Env(), want)
+		}
+	}
+}
+
+func noEnv(string) string { return "" }
+
+func mapEnv(env map[string]string) func(string) string {
+	return func(name string) string { return env[name] }
+}
