@@ -11,8 +11,8 @@ import (
 //
 // Both labels come from an HMAC of the account and the name keyed by a
 // server secret, so requesting the same name again gives the same record,
-// "example.com" and "*.example.com" share one, and nobody without the key
-// can predict another account's record.
+// "example.com" and "*.example.com" share one, and another account's record
+// cannot be predicted without the key.
 func (s *Service) validationRecord(account, name string) ResourceRecord {
 	base := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(name, "*."), "."))
 

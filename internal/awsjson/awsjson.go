@@ -1,6 +1,6 @@
 // Package awsjson frames the AWS JSON 1.1 protocol: it decodes request
 // bodies into operation inputs and writes results and errors the way AWS
-// services do. It knows no operation; the api package routes them.
+// services do. It contains no operation, because the api package routes them.
 package awsjson
 
 import (

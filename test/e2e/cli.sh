@@ -38,7 +38,7 @@ assert names[0] == names[2], "example.com and *.example.com must share a record"
 PY
 
 # The waiter polls once a minute; let the auto-validation delay pass first so
-# its first poll already sees SUCCESS.
+# its first poll already finds SUCCESS.
 sleep 3
 acm wait certificate-validated --certificate-arn "$arn"
 status=$(acm describe-certificate --certificate-arn "$arn" --query Certificate.Status --output text)
