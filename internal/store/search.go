@@ -48,8 +48,8 @@ const (
 	IsFalse SearchOp = "FALSE"
 )
 
-// SearchCondition is one node of a search filter: exactly one of And, Or,
-// Not and Match is set.
+// SearchCondition is one node of a search filter: at most one of And, Or,
+// Not and Match is set. A condition with none set matches every certificate.
 type SearchCondition struct {
 	And   []SearchCondition
 	Or    []SearchCondition

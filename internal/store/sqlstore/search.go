@@ -255,7 +255,7 @@ func (b *searchBuilder) set(c store.SearchCondition) (string, error) {
 	case len(c.Or) > 0:
 		return b.compound(c.Or, " UNION ")
 	default:
-		return "", fmt.Errorf("empty search condition")
+		return b.allARNs(), nil
 	}
 }
 
