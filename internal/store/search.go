@@ -7,7 +7,10 @@ type SearchField string
 
 // Fields of SearchCertificates. The text fields compare with SearchOp
 // Equals (and, for CommonName and DNSName, Contains); the time fields take a
-// range; InUse and Exported take a boolean.
+// range; InUse and Exported take a boolean. FieldCommonName is the subject
+// common name of CertificatePEM, or DomainName while there is no
+// certificate; FieldDNSName is each of SubjectAlternativeNames.
+// FieldExtendedKeyUsage "NONE" matches a certificate without extended key usages.
 const (
 	FieldARN               SearchField = "arn"
 	FieldCommonName        SearchField = "common_name"

@@ -112,12 +112,17 @@ func (s *Store) SearchCertificates(ctx context.Context, query store.SearchQuery)
 	conditions := []string{"s.account = ?", "s.region = ?"}
 	b.args = append(b.args, query.Account, query.Region)
 
+	// With a filter, the matching ARNs drive the query and are then sorted;
+	// without one, the sort column's index is walked in order.
+	from := "certificate_search s"
 	if query.Filter != nil {
-		set, err := b.set(*query.Filter)
+		setBuilder := &searchBuilder{store: s, account: query.Account, region: query.Region}
+		set, err := setBuilder.set(*query.Filter)
 		if err != nil {
 			return nil, "", fmt.Errorf("search certificates: %w", err)
 		}
-		conditions = append(conditions, "s.arn IN ("+set+")")
+		from = "(" + set + ") AS m JOIN certificate_search s ON s.arn = m.arn"
+		b.args = append(setBuilder.args, b.args...)
 	}
 
 	comparison, direction := ">", "ASC"
@@ -135,7 +140,7 @@ func (s *Store) SearchCertificates(ctx context.Context, query store.SearchQuery)
 	}
 
 	sqlText := `SELECT ` + prefixedCertificateColumns + `, s.` + sortColumn + `
-		FROM certificate_search s JOIN certificates c ON c.arn = s.arn
+		FROM ` + from + ` JOIN certificates c ON c.arn = s.arn
 		WHERE ` + strings.Join(conditions, " AND ") + `
 		ORDER BY s.` + sortColumn + ` ` + direction + `, s.arn ` + direction + `
 		LIMIT ?`
@@ -306,9 +311,15 @@ func (b *searchBuilder) match(m store.SearchMatch) (string, error) {
 	case store.InRange:
 		// Unset times are 0 and never fall in a range.
 		condition := column + " > 0"
+		// Stored times are whole seconds, so a bound with a fraction
+		// rounds inward: up for From, down (by Unix) for To.
 		if !m.From.IsZero() {
+			from := m.From.Unix()
+			if m.From.Nanosecond() > 0 {
+				from++
+			}
 			condition += " AND " + column + " >= ?"
-			b.args = append(b.args, m.From.Unix())
+			b.args = append(b.args, from)
 		}
 		if !m.To.IsZero() {
 			condition += " AND " + column + " <= ?"
@@ -340,21 +351,28 @@ func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, err
 		if kind != termCommonName && kind != termDNSName {
 			return "", fmt.Errorf("search field %q does not take CONTAINS", m.Field)
 		}
-		b.args = append(b.args, value)
-		sqlText := base + b.store.dialect.containsExpr("term")
-
 		valueGrams := grams(value)
 		if len(valueGrams) == 0 {
 			// NOTE: a value shorter than gramLength has no gram to look up, so
 			// it checks every name of this kind in the account.
-			return sqlText, nil
+			b.args = append(b.args, value)
+			return strings.Replace(base, "SELECT arn", "SELECT DISTINCT arn", 1) + b.store.dialect.containsExpr("term"), nil
 		}
+
+		// The candidates drive the query: each has every gram of the value,
+		// and its names of this kind are then read by primary key.
+		b.args = b.args[:len(b.args)-3]
 		postings := make([]string, 0, len(valueGrams))
 		for _, gram := range valueGrams {
 			postings = append(postings, "SELECT arn FROM certificate_term_grams WHERE account = ? AND region = ? AND kind = ? AND gram = ?")
 			b.args = append(b.args, b.account, b.region, kind, gram)
 		}
-		return sqlText + " AND arn IN (" + strings.Join(postings, " INTERSECT ") + ")", nil
+		b.args = append(b.args, kind, value)
+		b.aliases++
+		alias := "g" + strconv.Itoa(b.aliases)
+		return "SELECT DISTINCT t.arn FROM (" + strings.Join(postings, " INTERSECT ") + ") AS " + alias +
+			" JOIN certificate_terms t ON t.arn = " + alias + ".arn AND t.kind = ?" +
+			" WHERE " + b.store.dialect.containsExpr("t.term"), nil
 	default:
 		return "", fmt.Errorf("search field %q does not take operator %q", m.Field, m.Op)
 	}

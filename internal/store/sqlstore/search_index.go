@@ -140,9 +140,6 @@ func searchTerms(cert *store.Certificate) []searchTerm {
 // name when ACM issues it.
 func commonName(cert *store.Certificate) string {
 	if cert.CertificatePEM == "" {
-		if cert.Type == "IMPORTED" {
-			return ""
-		}
 		return cert.DomainName
 	}
 
