@@ -35,7 +35,7 @@ const (
 	FieldAcmeAccountID     SearchField = "acme_account_id"
 )
 
-// SearchOp is how a condition compares its field.
+// SearchOp is the comparison a condition applies to its field.
 type SearchOp string
 
 const (

@@ -80,7 +80,7 @@ def main(endpoint):
     client.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 60}, IdempotencyToken="boto3cfg")
     assert client.get_account_configuration()["ExpiryEvents"] == {"DaysBeforeExpiry": 60}
     # boto3 checks lengths and ranges itself but not patterns, so the server
-    # answers a token outside \w+.
+    # rejects a token outside \w+.
     expect_error("ValidationException", client.put_account_configuration,
                  ExpiryEvents={"DaysBeforeExpiry": 5}, IdempotencyToken="bad-token")
 

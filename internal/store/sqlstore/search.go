@@ -91,10 +91,10 @@ type searchCursor struct {
 }
 
 // SearchCertificates returns one page of the certificates that match
-// query.Filter. The filter becomes one set expression of ARNs, where each
-// condition is an index lookup and And, Or and Not are INTERSECT, UNION
-// and EXCEPT, so no step reads every certificate of the account, except
-// that Not reads the account's ARNs from an index.
+// query.Filter. The filter becomes one set expression of ARNs: each
+// condition is an index lookup, and And, Or and Not become INTERSECT,
+// UNION and EXCEPT. Only Not, and a search without a filter, read every
+// ARN of the account, and they read them from an index.
 func (s *Store) SearchCertificates(ctx context.Context, query store.SearchQuery) ([]*store.Certificate, string, error) {
 	if query.Limit < 1 {
 		return nil, "", fmt.Errorf("search certificates: limit %d is not positive", query.Limit)

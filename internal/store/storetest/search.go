@@ -146,7 +146,6 @@ func contains(field store.SearchField, value string) store.SearchCondition {
 
 func testSearchFilters(t *testing.T, s store.Store) {
 	certs := searchFixtures(t, s, 300)
-	ctx := context.Background()
 	mid := baseTime.Add(200 * 24 * time.Hour)
 
 	cases := []struct {
@@ -201,7 +200,6 @@ func testSearchFilters(t *testing.T, s store.Store) {
 			}
 		})
 	}
-	_ = ctx
 }
 
 func ptr(c store.SearchCondition) *store.SearchCondition { return &c }
