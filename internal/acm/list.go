@@ -15,11 +15,24 @@ const defaultMaxItems = 1000
 // the request names none, as ACM does.
 var defaultListKeyTypes = []string{"RSA_1024", "RSA_2048"}
 
+// typesByKeyPairOrigin maps each CertificateKeyPairOrigin to the
+// certificate types whose keys come from there. ACME has none here.
+var typesByKeyPairOrigin = map[string][]string{
+	"AWS_MANAGED":       {TypeAmazonIssued, TypePrivate},
+	"CUSTOMER_PROVIDED": {TypeImported},
+}
+
 // ListCertificates returns one page of the caller's certificates.
 func (s *Service) ListCertificates(ctx context.Context, caller Caller, in *ListCertificatesInput) (*ListCertificatesOutput, error) {
 	query, err := listQuery(caller, in)
 	if err != nil {
 		return nil, err
+	}
+
+	// OpenACM issues no certificates under the Amazon N2 root hierarchies,
+	// so a request that lists only those finds nothing.
+	if len(in.RootHierarchyTypes) > 0 {
+		return &ListCertificatesOutput{CertificateSummaryList: []CertificateSummary{}}, nil
 	}
 
 	certs, next, err := s.store.ListCertificates(ctx, query)
@@ -58,6 +71,13 @@ func listQuery(caller Caller, in *ListCertificatesInput) (store.ListQuery, error
 	}
 	if in.MaxItems != nil {
 		query.Limit = *in.MaxItems
+	}
+	for _, origin := range in.CertificateKeyPairOrigins {
+		query.Types = append(query.Types, typesByKeyPairOrigin[origin]...)
+	}
+	if len(in.CertificateKeyPairOrigins) > 0 && len(query.Types) == 0 {
+		// Only ACME was asked for, and OpenACM has no ACME certificates.
+		query.Types = []string{"ACME"}
 	}
 	if in.Includes != nil {
 		if len(in.Includes.KeyTypes) > 0 {

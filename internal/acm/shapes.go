@@ -148,6 +148,9 @@ type ListCertificatesInput struct {
 	MaxItems            *int         `json:"MaxItems"`
 	SortBy              string       `json:"SortBy"`
 	SortOrder           string       `json:"SortOrder"`
+	// Members that botocore 1.43.11 lacks (aws-sdk-go-v2 acm v1.52.0 has them).
+	CertificateKeyPairOrigins []string `json:"CertificateKeyPairOrigins"`
+	RootHierarchyTypes        []string `json:"RootHierarchyTypes"`
 }
 
 type CertificateSummary struct {

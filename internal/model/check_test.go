@@ -311,7 +311,7 @@ const testModel = `{
 }`
 
 func TestCheckInputOtherKinds(t *testing.T) {
-	service, err := load([]byte(testModel))
+	service, err := load([]byte(testModel), nil)
 	if err != nil {
 		t.Fatalf("load test model: %v", err)
 	}
@@ -386,7 +386,7 @@ func TestLoadRejectsBrokenModels(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := load([]byte(tc.model)); err == nil {
+			if _, err := load([]byte(tc.model), nil); err == nil {
 				t.Errorf("load succeeded, want an error")
 			}
 		})

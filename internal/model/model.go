@@ -25,6 +25,9 @@ var (
 	//go:embed acm.json
 	acmModel []byte
 
+	//go:embed acm_supplement.json
+	acmSupplement []byte
+
 	//go:embed acmpca.json
 	acmPCAModel []byte
 )
@@ -39,8 +42,8 @@ type Service struct {
 // The embedded models are fixed at build time and TestModelsLoad loads both,
 // so a load failure is a build defect and panics rather than reaching callers.
 var (
-	loadACM    = sync.OnceValue(func() *Service { return mustLoad("acm.json", acmModel) })
-	loadACMPCA = sync.OnceValue(func() *Service { return mustLoad("acmpca.json", acmPCAModel) })
+	loadACM    = sync.OnceValue(func() *Service { return mustLoad("acm.json", acmModel, acmSupplement) })
+	loadACMPCA = sync.OnceValue(func() *Service { return mustLoad("acmpca.json", acmPCAModel, nil) })
 )
 
 // ACM returns the contract of AWS Certificate Manager (API version 2015-12-08).
@@ -132,19 +135,26 @@ type memberEntry struct {
 	Shape string `json:"shape"`
 }
 
-func mustLoad(name string, data []byte) *Service {
-	s, err := load(data)
+func mustLoad(name string, data, supplement []byte) *Service {
+	s, err := load(data, supplement)
 	if err != nil {
 		panic(fmt.Sprintf("model: load embedded %s: %v", name, err))
 	}
 	return s
 }
 
-// load decodes a trimmed model, links its shapes and compiles its patterns.
-func load(data []byte) (*Service, error) {
+// load decodes a trimmed model, merges the supplement into it when one is
+// given, links its shapes and compiles its patterns.
+func load(data, supplement []byte) (*Service, error) {
 	var file modelFile
 	if err := json.Unmarshal(data, &file); err != nil {
 		return nil, fmt.Errorf("decode model: %w", err)
+	}
+
+	if supplement != nil {
+		if err := mergeSupplement(&file, supplement); err != nil {
+			return nil, err
+		}
 	}
 
 	shapes := make(map[string]*shape, len(file.Shapes))

@@ -53,7 +53,7 @@ func TestEveryModelPatternCompiles(t *testing.T) {
 
 func TestModelsLoad(t *testing.T) {
 	for name, data := range map[string][]byte{"acm.json": acmModel, "acmpca.json": acmPCAModel} {
-		if _, err := load(data); err != nil {
+		if _, err := load(data, nil); err != nil {
 			t.Errorf("load %s: %v", name, err)
 		}
 	}

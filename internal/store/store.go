@@ -132,6 +132,7 @@ type ListQuery struct {
 	Region  string
 
 	Statuses          []string
+	Types             []string
 	KeyAlgorithms     []string
 	KeyUsages         []string
 	ExtendedKeyUsages []string
@@ -183,6 +184,21 @@ type Store interface {
 	// RemoveTags removes each tag whose key matches and, when the given tag
 	// has a Value, whose value equals it too.
 	RemoveTags(ctx context.Context, account, region, arn string, tags []Tag) error
+
+	// SearchCertificates returns one page of the certificates that match
+	// query.Filter in query's order, and the cursor of the next page ("" at
+	// the end). It finds them through indexes, not by reading every
+	// certificate of the account. A malformed query.After returns ErrBadCursor.
+	SearchCertificates(ctx context.Context, query SearchQuery) (certs []*Certificate, next string, err error)
+
+	// GetAccountConfiguration returns the account's configuration in the
+	// region, or ErrNotFound when it was never set.
+	GetAccountConfiguration(ctx context.Context, account, region string) (*AccountConfiguration, error)
+
+	// PutAccountConfiguration stores config unless idem.Token was used for
+	// the same account and region since idem.NotBefore; it reports whether
+	// it stored config.
+	PutAccountConfiguration(ctx context.Context, config *AccountConfiguration, idem Idempotency) (stored bool, err error)
 
 	// GetSetting returns the value stored under name, or ErrNotFound.
 	GetSetting(ctx context.Context, name string) ([]byte, error)

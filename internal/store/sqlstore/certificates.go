@@ -39,6 +39,10 @@ func (s *Store) CreateCertificate(ctx context.Context, cert *store.Certificate, 
 			return err
 		}
 
+		if err := s.writeSearchIndex(ctx, tx, cert); err != nil {
+			return err
+		}
+
 		if err := s.upsertTags(ctx, tx, cert.ARN, tags); err != nil {
 			return err
 		}
@@ -170,7 +174,7 @@ func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) 
 			return s.missingOrConflict(ctx, tx, cert.Account, cert.Region, cert.ARN)
 		}
 
-		return nil
+		return s.writeSearchIndex(ctx, tx, cert)
 	})
 	if err != nil {
 		return fmt.Errorf("update certificate %s: %w", cert.ARN, err)

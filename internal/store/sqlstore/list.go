@@ -133,6 +133,7 @@ func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, 
 	}
 
 	addIn("status", query.Statuses)
+	addIn("type", query.Types)
 	addIn("key_algorithm", query.KeyAlgorithms)
 	addAnyName("key_usages", query.KeyUsages)
 	addAnyName("extended_key_usages", query.ExtendedKeyUsages)

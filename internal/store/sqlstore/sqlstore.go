@@ -91,9 +91,15 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*Store, 
 		return nil, fmt.Errorf("open sqlite database %s for reading: %w", path, err)
 	}
 
+	s := &Store{writer: writer, reader: reader, dialect: sqliteDialect, logger: logger, name: path}
+	if err := s.indexMissing(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+
 	logger.Info("opened sqlite store", "path", path)
 
-	return &Store{writer: writer, reader: reader, dialect: sqliteDialect, logger: logger, name: path}, nil
+	return s, nil
 }
 
 // sqliteDSNs returns the data source names of the writer and reader pools.
