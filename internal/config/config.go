@@ -21,6 +21,13 @@ const (
 	ValidationReal = "real"
 )
 
+// Values of --state-controls.
+const (
+	StateControlsAuto = "auto"
+	StateControlsOn   = "on"
+	StateControlsOff  = "off"
+)
+
 // EnvPrefix starts the environment twin of every flag.
 const EnvPrefix = "OPENACM_"
 
@@ -39,6 +46,7 @@ type Config struct {
 	CAOrganization           string
 	PublicURL                string
 	LogFormat                string
+	StateControls            string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -54,6 +62,7 @@ func Default() Config {
 		ValidationZone:           "acm-validations.aws.",
 		CAOrganization:           "OpenACM",
 		LogFormat:                "text",
+		StateControls:            StateControlsAuto,
 	}
 }
 
@@ -87,6 +96,7 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.CAOrganization, "ca-organization", "subject organization of OpenACM's own CA, set when the CA is first created"),
 		stringFlag(&c.PublicURL, "public-url", "base URL at which clients reach this server, written into certificates as the CA certificate and CRL location (default: http://<listen>)"),
 		stringFlag(&c.LogFormat, "log-format", "log format: text or json"),
+		stringFlag(&c.StateControls, "state-controls", "test-environment calls that wipe all state and set a certificate's status: auto (on when --validation is auto), on or off"),
 	}
 }
 
@@ -179,10 +189,28 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.CAOrganization) == "" {
 		return errors.New("invalid --ca-organization: want a non-empty organization name")
 	}
+	if c.StateControls != StateControlsAuto && c.StateControls != StateControlsOn && c.StateControls != StateControlsOff {
+		return fmt.Errorf("invalid --state-controls %q: want auto, on or off", c.StateControls)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
 	return nil
+}
+
+// StateControlsEnabled reports whether the test-environment state controls
+// are on and, when they are off, why.
+func (c *Config) StateControlsEnabled() (bool, string) {
+	switch {
+	case c.StateControls == StateControlsOn:
+		return true, ""
+	case c.StateControls == StateControlsOff:
+		return false, "the server runs with --state-controls off"
+	case c.Validation == ValidationAuto:
+		return true, ""
+	default:
+		return false, "the server runs with --validation " + c.Validation + "; start it with --state-controls on to allow them"
+	}
 }
 
 // BaseURL returns the URL at which clients reach the server.
