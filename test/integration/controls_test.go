@@ -3,8 +3,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acm/types"
 
@@ -43,12 +40,7 @@ func (s *server) callControl(t *testing.T, path, region string, body any, unsign
 	request.Header.Set("Content-Type", "application/json")
 
 	if !unsigned {
-		hash := sha256.Sum256(payload)
-		credentials := aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}
-		err = v4.NewSigner().SignHTTP(context.Background(), credentials, request, hex.EncodeToString(hash[:]), "acm", region, time.Now())
-		if err != nil {
-			t.Fatalf("sign control request: %v", err)
-		}
+		signRequest(t, request, string(payload), testCredentials, region)
 	}
 
 	response, err := http.DefaultClient.Do(request)
