@@ -71,7 +71,9 @@ type Flag struct {
 	Name    string
 	Default string
 	Usage   string
-	bind    func(fs *flag.FlagSet, name, usage string)
+	// Unit is the form of the value, such as "duration" or "host:port".
+	Unit string
+	bind func(fs *flag.FlagSet, name, usage string)
 }
 
 // Env returns the flag's environment variable, such as OPENACM_DNS_RESOLVER.
@@ -144,8 +146,13 @@ func PrintUsage(w io.Writer, flags []Flag) {
 	fmt.Fprintln(w, "Every flag can also be set through its environment variable; a flag on the command line wins.")
 	fmt.Fprintln(w)
 	for _, f := range flags {
-		fmt.Fprintf(w, "  --%s (env %s, default %s)\n      %s\n", f.Name, f.Env(), displayDefault(f.Default), f.Usage)
+		fmt.Fprintf(w, "  --%s\n      %s\n      %s\n", f.Name, f.Usage, usageDetails(f))
 	}
+}
+
+// usageDetails returns the help line of a flag's value form, default and environment variable.
+func usageDetails(f Flag) string {
+	return "value: " + f.Unit + "; default: " + displayDefault(f.Default) + "; env: " + f.Env()
 }
 
 func displayDefault(value string) string {
@@ -238,25 +245,25 @@ func IsLoopback(listen string) bool {
 var GetenvOS = os.Getenv
 
 func stringFlag(p *string, name, usage string) Flag {
-	return Flag{Name: name, Default: *p, Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: *p, Usage: usage, Unit: unitOf(name, "text"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.StringVar(p, name, *p, usage)
 	}}
 }
 
 func boolFlag(p *bool, name, usage string) Flag {
-	return Flag{Name: name, Default: strconv.FormatBool(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: strconv.FormatBool(*p), Usage: usage, Unit: unitOf(name, "true or false"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.BoolVar(p, name, *p, usage)
 	}}
 }
 
 func intFlag(p *int, name, usage string) Flag {
-	return Flag{Name: name, Default: strconv.Itoa(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: strconv.Itoa(*p), Usage: usage, Unit: unitOf(name, "integer"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.IntVar(p, name, *p, usage)
 	}}
 }
 
 func durationFlag(p *time.Duration, name, usage string) Flag {
-	return Flag{Name: name, Default: FormatDuration(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: FormatDuration(*p), Usage: usage, Unit: unitOf(name, "duration (such as 2s, 10m or 198d)"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.Var((*durationValue)(p), name, usage)
 	}}
 }
