@@ -170,3 +170,30 @@ func TestHelpListsEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestReady(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Listen = listener.Addr().String()
+	running, err := app.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), app.Options{Listener: listener})
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+
+	if code, _, stderr := runCommand("ready", "--url", running.URL()+"/readyz"); code != 0 {
+		t.Errorf("ready on a running server: exit %d, stderr %s", code, stderr)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := running.Close(ctx); err != nil {
+		t.Fatalf("stop server: %v", err)
+	}
+	if code, _, _ := runCommand("ready", "--url", running.URL()+"/readyz"); code != 1 {
+		t.Errorf("ready on a stopped server: exit %d, want 1", code)
+	}
+}
