@@ -11,8 +11,8 @@ import (
 // readyTimeout bounds one readiness probe.
 const readyTimeout = 5 * time.Second
 
-// readyCommand runs `openacm ready`: it exits 0 when GET url answers 200.
-// Container health checks use it, because the image has no curl.
+// readyCommand runs `openacm ready`, which exits 0 when GET url returns
+// 200. Container health checks use it, because the image has no curl.
 func readyCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("openacm ready", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -29,7 +29,7 @@ func readyCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	defer response.Body.Close()
 	if response.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "openacm ready: %s answered %s\n", *url, response.Status)
+		fmt.Fprintf(stderr, "openacm ready: %s returned %s\n", *url, response.Status)
 		return 1
 	}
 	fmt.Fprintln(stdout, "ready")

@@ -11,8 +11,8 @@ import (
 // relative to the repository root.
 const ReferencePage = "docs/configuration.md"
 
-// flagUnits names the form of a flag's value where its Go type says too
-// little; flags missing here are described by their type.
+// flagUnits names the form of a flag's value where its Go type is too
+// general. Flags missing here are described by their type.
 var flagUnits = map[string]string{
 	"listen":                      "host:port",
 	"data-dir":                    "path",

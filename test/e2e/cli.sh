@@ -88,8 +88,8 @@ if (( (major == 1 && minor >= 29) || (major == 2 && minor >= 13) || major > 2 ))
   AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_ACM="$endpoint" \
     "$aws_cli" acm list-certificates >/dev/null || fail "list-certificates through AWS_ENDPOINT_URL_ACM failed"
 
-  # Reaching OpenACM is what counts here: it answers the acm-pca call with a
-  # result, or with UnknownOperationException while acm-pca is not built.
+  # Reaching OpenACM is what counts here. It returns a result for the acm-pca
+  # call, or UnknownOperationException while acm-pca is not built.
   if ! AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_ACM_PCA="$endpoint" \
     "$aws_cli" acm-pca list-certificate-authorities >/dev/null 2>"$work/pca.txt"; then
     grep -q UnknownOperationException "$work/pca.txt" \

@@ -218,10 +218,10 @@ func tfDelete(t *testing.T, ctx context.Context, client *acm.Client, arn string)
 	})
 }
 
-// tfValidate is aws_acm_certificate_validation's create: the certificate
-// must be AMAZON_ISSUED; every DNS record must be among fqdns when fqdns
-// are given; then poll until ISSUED, failing on any status but
-// PENDING_VALIDATION. Read afterwards drops the resource unless ISSUED.
+// tfValidate is aws_acm_certificate_validation's create. The certificate
+// must be AMAZON_ISSUED, and every DNS record must be among fqdns when
+// fqdns are given. Then it polls until ISSUED and fails on any status but
+// PENDING_VALIDATION. The read afterwards drops the resource unless ISSUED.
 func tfValidate(t *testing.T, ctx context.Context, client *acm.Client, arn string, fqdns []string) *types.CertificateDetail {
 	t.Helper()
 	cert, err := tfFindCertificate(ctx, client, arn)
@@ -401,7 +401,7 @@ func TestTerraformCertificatePrivate(t *testing.T) {
 	ctx := context.Background()
 
 	// TODO: replay with a CA made through acm-pca and wait for ISSUED once
-	// ACM issues from private CAs; the made-up CA here makes the request fail.
+	// ACM issues from private CAs. The made-up CA here makes the request fail.
 	caArn := "arn:aws:acm-pca:us-east-1:000000000000:certificate-authority/11111111-2222-4333-8444-555555555555"
 	out, err := client.RequestCertificate(ctx, &acm.RequestCertificateInput{
 		DomainName:              aws.String("private.tf.internal"),

@@ -82,6 +82,30 @@ test("certificate life with the JS SDK", async () => {
   );
 });
 
+test("endpoint from AWS_ENDPOINT_URL_ACM with the JS SDK", async () => {
+  // The unused address 127.0.0.1:9 as the general endpoint shows that the
+  // service-specific variable wins.
+  const saved = { all: process.env.AWS_ENDPOINT_URL, acm: process.env.AWS_ENDPOINT_URL_ACM };
+  process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
+  process.env.AWS_ENDPOINT_URL_ACM = endpoint;
+  try {
+    const fromEnv = new ACMClient({
+      region: "ap-southeast-2",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const { CertificateArn } = await fromEnv.send(new RequestCertificateCommand({ DomainName: "env.js.example.com" }));
+    await fromEnv.send(new DeleteCertificateCommand({ CertificateArn }));
+  } finally {
+    for (const [key, name] of [["all", "AWS_ENDPOINT_URL"], ["acm", "AWS_ENDPOINT_URL_ACM"]]) {
+      if (saved[key] === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = saved[key];
+      }
+    }
+  }
+});
+
 test("list with paging with the JS SDK", async () => {
   const arns = [];
   for (const name of ["page1.js.example.com", "page2.js.example.com", "page3.js.example.com"]) {
