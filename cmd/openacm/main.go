@@ -38,6 +38,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "ca":
+		return caCommand(args[1:], stdout, stderr)
+	case "ready":
+		return readyCommand(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openacm", version)
 		return 0
@@ -56,6 +60,8 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	fmt.Fprintln(w, "  serve     run the server (openacm serve -h lists its flags)")
+	fmt.Fprintln(w, "  ca        print the issuing CA's root, chain and fingerprints (openacm ca help)")
+	fmt.Fprintln(w, "  ready     exit 0 when the server's /readyz answers 200 (--url, default http://127.0.0.1:4566/readyz)")
 	fmt.Fprintln(w, "  version   print the version")
 	fmt.Fprintln(w, "  help      print this help")
 	fmt.Fprintln(w)

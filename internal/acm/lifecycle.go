@@ -25,6 +25,7 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	if cert.Type == TypePrivate {
 		cert.Status = StatusFailed
 		cert.FailureReason = FailurePCAResourceNotFound
+		s.observer.CertificateFailed(cert.Type, cert.FailureReason)
 		return time.Time{}, s.save(ctx, cert, "certificate failed")
 	}
 
@@ -36,7 +37,14 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 		return next, nil
 	}
 
-	if err := s.issue(cert); err != nil {
+	if changed {
+		s.observer.NamesValidated(cert.ValidationMethod, s.clock.Now().Sub(cert.CreatedAt))
+	}
+
+	started := time.Now()
+	err := s.issue(cert)
+	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
+	if err != nil {
 		return time.Time{}, fmt.Errorf("issue certificate %s: %w", cert.ARN, err)
 	}
 	return time.Time{}, s.save(ctx, cert, "certificate issued")

@@ -28,6 +28,24 @@ type CNAMEChecker interface {
 	CheckCNAME(ctx context.Context, name, want string) (bool, error)
 }
 
+// Observer is told the outcomes of the certificate life, for metrics.
+// Its methods must not block.
+type Observer interface {
+	// NamesValidated is called when the last name of a certificate passes
+	// validation, with the time since the request.
+	NamesValidated(method string, sinceRequest time.Duration)
+	// IssuanceFinished is called after each attempt to sign a certificate.
+	IssuanceFinished(certType string, err error, elapsed time.Duration)
+	// CertificateFailed is called when a certificate moves to FAILED.
+	CertificateFailed(certType, reason string)
+}
+
+type noObserver struct{}
+
+func (noObserver) NamesValidated(string, time.Duration)          {}
+func (noObserver) IssuanceFinished(string, error, time.Duration) {}
+func (noObserver) CertificateFailed(string, string)              {}
+
 // Config holds the rules and limits the service applies.
 type Config struct {
 	// MaxDomainsPerCertificate is ACM's quota of names on one certificate.
@@ -59,6 +77,8 @@ type Service struct {
 	config Config
 	logger *slog.Logger
 	wake   func()
+
+	observer Observer
 }
 
 // Deps are the collaborators a Service needs.
@@ -70,6 +90,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Wake signals the background worker that new work exists. It must not block.
 	Wake func()
+
+	// Observer is told outcomes for metrics; nil means nobody listens.
+	Observer Observer
 }
 
 // New returns a Service. deps.DNS may be nil when config.AutoValidate is set.
@@ -77,6 +100,10 @@ func New(config Config, deps Deps) *Service {
 	wake := deps.Wake
 	if wake == nil {
 		wake = func() {}
+	}
+	var observer Observer = noObserver{}
+	if deps.Observer != nil {
+		observer = deps.Observer
 	}
 	return &Service{
 		store:  deps.Store,
@@ -86,6 +113,8 @@ func New(config Config, deps Deps) *Service {
 		config: config,
 		logger: deps.Logger,
 		wake:   wake,
+
+		observer: observer,
 	}
 }
 

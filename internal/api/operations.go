@@ -18,7 +18,11 @@ func handle[In any, Out any](method func(context.Context, acm.Caller, *In) (*Out
 			return nil, err
 		}
 		event.arn = inputArn(in)
-		return method(ctx, caller, in)
+		out, err := method(ctx, caller, in)
+		if out, ok := any(out).(*acm.RequestCertificateOutput); ok && err == nil {
+			event.arn = out.CertificateArn
+		}
+		return out, err
 	}
 }
 

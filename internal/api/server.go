@@ -18,6 +18,7 @@ import (
 	"github.com/openacm/openacm/internal/acm"
 	"github.com/openacm/openacm/internal/apierr"
 	"github.com/openacm/openacm/internal/awsjson"
+	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/model"
 	"github.com/openacm/openacm/internal/sigv4"
 )
@@ -49,12 +50,23 @@ type Server struct {
 	ready      func() bool
 	logger     *slog.Logger
 	model      *model.Service
+
+	metrics  *metrics.Metrics
+	controls *StateControls
+}
+
+// Option adds an optional part to a Server.
+type Option func(*Server)
+
+// WithMetrics counts requests in m and serves m at MetricsPath.
+func WithMetrics(m *metrics.Metrics) Option {
+	return func(s *Server) { s.metrics = m }
 }
 
 // New returns a Server for the ACM service. ready reports whether the
 // store is open and the worker runs.
-func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger) *Server {
-	return &Server{
+func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger, options ...Option) *Server {
+	s := &Server{
 		operations: acmOperations(service),
 		verifier:   verifier,
 		pki:        pki,
@@ -62,6 +74,10 @@ func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() b
 		logger:     logger,
 		model:      model.ACM(),
 	}
+	for _, option := range options {
+		option(s)
+	}
+	return s
 }
 
 // Handler returns the HTTP handler of every path OpenACM serves.
@@ -74,6 +90,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+IntermediateCertificatePath, s.serveIntermediate)
 	mux.HandleFunc("GET "+CRLPath, s.serveCRL)
 	mux.HandleFunc("POST /{$}", s.serveAWS)
+	mux.HandleFunc("POST "+ResetPath, s.serveReset)
+	mux.HandleFunc("POST "+CertificateStatePath, s.serveCertificateState)
+	if s.metrics != nil {
+		mux.Handle("GET "+MetricsPath, s.metrics.Handler())
+	}
 	return mux
 }
 
@@ -92,7 +113,12 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	} else if err := awsjson.WriteResult(w, result); err != nil {
 		s.logger.Error("write response failed", "request_id", requestID, "error", err)
 	}
-	event.log(s.logger, time.Since(started))
+	latency := time.Since(started)
+	event.log(s.logger, latency)
+	if s.metrics != nil {
+		service, operation := requestLabels(target)
+		s.metrics.ObserveRequest(service, operation, event.errorCode, latency)
+	}
 }
 
 // call runs the steps of serveAWS that can fail with an AWS error.

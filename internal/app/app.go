@@ -22,6 +22,7 @@ import (
 	"github.com/openacm/openacm/internal/auth"
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
+	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/ownca"
 	"github.com/openacm/openacm/internal/sigv4"
 	"github.com/openacm/openacm/internal/store"
@@ -47,6 +48,7 @@ type App struct {
 	listener net.Listener
 	http     *http.Server
 	worker   *worker.Worker
+	metrics  *metrics.Metrics
 
 	stopWorker context.CancelFunc
 	workerDone <-chan struct{}
@@ -101,10 +103,13 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 	}
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), a.logger)
+	opened, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), a.logger)
 	if err != nil {
 		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
+	a.metrics = metrics.New(a.logger)
+	st := a.metrics.InstrumentStore(opened)
+	a.metrics.WatchCertificates(st)
 	a.store = st
 
 	authority, err := ownca.Load(ctx, st, clk, cfg.CAOrganization)
@@ -120,11 +125,12 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	if err != nil {
 		return err
 	}
-	a.worker = worker.New(st, service, clk, a.logger, worker.Options{Parallelism: runtime.GOMAXPROCS(0)})
+	a.worker = worker.New(st, service, clk, a.logger, worker.Options{Parallelism: runtime.GOMAXPROCS(0), Observer: a.metrics})
 	service.SetWake(a.worker.Wake)
 
 	verifier := &sigv4.Verifier{Credentials: auth.TestCredentials(), Now: clk.Now}
-	server := api.New(service, verifier, authority, a.ready, a.logger)
+	server := api.New(service, verifier, authority, a.ready, a.logger,
+		api.WithMetrics(a.metrics), api.WithStateControls(a.stateControls(service)))
 	a.http = &http.Server{
 		Handler:           server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -174,7 +180,33 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 		CA:     authority.CA,
 		DNS:    dns,
 		Logger: a.logger,
+
+		Observer: a.metrics,
 	}), nil
+}
+
+// stateControls returns the test-environment controls, on or off as configured.
+func (a *App) stateControls(service *acm.Service) api.StateControls {
+	enabled, reason := a.config.StateControlsEnabled()
+	if enabled {
+		a.logger.Warn("state controls enabled: any holder of a credential can delete every certificate",
+			"reset_path", api.ResetPath, "certificate_state_path", api.CertificateStatePath)
+	}
+	return api.StateControls{
+		Enabled:        enabled,
+		DisabledReason: reason,
+		Reset:          a.reset,
+		Service:        service,
+	}
+}
+
+// reset deletes every certificate, tag and idempotency token; the CA stays.
+func (a *App) reset(ctx context.Context) error {
+	if err := a.store.Reset(ctx); err != nil {
+		return err
+	}
+	a.logger.Warn("all certificates deleted by the reset control")
+	return nil
 }
 
 // loadRecordKey returns the key of validation record hashes, created on first start.

@@ -21,6 +21,13 @@ const (
 	ValidationReal = "real"
 )
 
+// Values of --state-controls.
+const (
+	StateControlsAuto = "auto"
+	StateControlsOn   = "on"
+	StateControlsOff  = "off"
+)
+
 // EnvPrefix starts the environment twin of every flag.
 const EnvPrefix = "OPENACM_"
 
@@ -39,6 +46,7 @@ type Config struct {
 	CAOrganization           string
 	PublicURL                string
 	LogFormat                string
+	StateControls            string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -54,6 +62,7 @@ func Default() Config {
 		ValidationZone:           "acm-validations.aws.",
 		CAOrganization:           "OpenACM",
 		LogFormat:                "text",
+		StateControls:            StateControlsAuto,
 	}
 }
 
@@ -62,7 +71,9 @@ type Flag struct {
 	Name    string
 	Default string
 	Usage   string
-	bind    func(fs *flag.FlagSet, name, usage string)
+	// Unit is the form of the value, such as "duration" or "host:port".
+	Unit string
+	bind func(fs *flag.FlagSet, name, usage string)
 }
 
 // Env returns the flag's environment variable, such as OPENACM_DNS_RESOLVER.
@@ -87,6 +98,7 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.CAOrganization, "ca-organization", "subject organization of OpenACM's own CA, set when the CA is first created"),
 		stringFlag(&c.PublicURL, "public-url", "base URL at which clients reach this server, written into certificates as the CA certificate and CRL location (default: http://<listen>)"),
 		stringFlag(&c.LogFormat, "log-format", "log format: text or json"),
+		stringFlag(&c.StateControls, "state-controls", "test-environment calls that wipe all state and set a certificate's status: auto (on when --validation is auto), on or off"),
 	}
 }
 
@@ -134,8 +146,13 @@ func PrintUsage(w io.Writer, flags []Flag) {
 	fmt.Fprintln(w, "Every flag can also be set through its environment variable; a flag on the command line wins.")
 	fmt.Fprintln(w)
 	for _, f := range flags {
-		fmt.Fprintf(w, "  --%s (env %s, default %s)\n      %s\n", f.Name, f.Env(), displayDefault(f.Default), f.Usage)
+		fmt.Fprintf(w, "  --%s\n      %s\n      %s\n", f.Name, f.Usage, usageDetails(f))
 	}
+}
+
+// usageDetails returns the help line of a flag's value form, default and environment variable.
+func usageDetails(f Flag) string {
+	return "value: " + f.Unit + "; default: " + displayDefault(f.Default) + "; env: " + f.Env()
 }
 
 func displayDefault(value string) string {
@@ -179,10 +196,28 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.CAOrganization) == "" {
 		return errors.New("invalid --ca-organization: want a non-empty organization name")
 	}
+	if c.StateControls != StateControlsAuto && c.StateControls != StateControlsOn && c.StateControls != StateControlsOff {
+		return fmt.Errorf("invalid --state-controls %q: want auto, on or off", c.StateControls)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
 	return nil
+}
+
+// StateControlsEnabled reports whether the test-environment state controls
+// are on and, when they are off, why.
+func (c *Config) StateControlsEnabled() (bool, string) {
+	switch {
+	case c.StateControls == StateControlsOn:
+		return true, ""
+	case c.StateControls == StateControlsOff:
+		return false, "the server runs with --state-controls off"
+	case c.Validation == ValidationAuto:
+		return true, ""
+	default:
+		return false, "the server runs with --validation " + c.Validation + "; start it with --state-controls on to allow them"
+	}
 }
 
 // BaseURL returns the URL at which clients reach the server.
@@ -210,25 +245,25 @@ func IsLoopback(listen string) bool {
 var GetenvOS = os.Getenv
 
 func stringFlag(p *string, name, usage string) Flag {
-	return Flag{Name: name, Default: *p, Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: *p, Usage: usage, Unit: unitOf(name, "text"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.StringVar(p, name, *p, usage)
 	}}
 }
 
 func boolFlag(p *bool, name, usage string) Flag {
-	return Flag{Name: name, Default: strconv.FormatBool(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: strconv.FormatBool(*p), Usage: usage, Unit: unitOf(name, "true or false"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.BoolVar(p, name, *p, usage)
 	}}
 }
 
 func intFlag(p *int, name, usage string) Flag {
-	return Flag{Name: name, Default: strconv.Itoa(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: strconv.Itoa(*p), Usage: usage, Unit: unitOf(name, "integer"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.IntVar(p, name, *p, usage)
 	}}
 }
 
 func durationFlag(p *time.Duration, name, usage string) Flag {
-	return Flag{Name: name, Default: FormatDuration(*p), Usage: usage, bind: func(fs *flag.FlagSet, name, usage string) {
+	return Flag{Name: name, Default: FormatDuration(*p), Usage: usage, Unit: unitOf(name, "duration (such as 2s, 10m or 198d)"), bind: func(fs *flag.FlagSet, name, usage string) {
 		fs.Var((*durationValue)(p), name, usage)
 	}}
 }

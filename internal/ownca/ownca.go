@@ -52,6 +52,26 @@ func Load(ctx context.Context, st store.Store, clk clock.Clock, organization str
 		return nil, fmt.Errorf("load issuing CA: %w", err)
 	}
 
+	return decode(stored, clk)
+}
+
+// ErrNoCA means the store holds no issuing CA yet: no server has started on it.
+var ErrNoCA = errors.New("no issuing CA in the store")
+
+// LoadExisting returns the stored issuing CA, or ErrNoCA; it never creates one.
+func LoadExisting(ctx context.Context, st store.Store, clk clock.Clock) (*Authority, error) {
+	stored, err := st.GetSetting(ctx, settingName)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoCA
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load issuing CA: %w", err)
+	}
+	return decode(stored, clk)
+}
+
+// decode parses the stored CA material.
+func decode(stored []byte, clk clock.Clock) (*Authority, error) {
 	var kept storedMaterial
 	if err := json.Unmarshal(stored, &kept); err != nil {
 		return nil, fmt.Errorf("decode stored issuing CA: %w", err)

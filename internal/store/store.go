@@ -146,6 +146,13 @@ type ListQuery struct {
 	After string
 }
 
+// CertificateCount is the number of certificates with one status and type.
+type CertificateCount struct {
+	Status string
+	Type   string
+	Count  int64
+}
+
 // Store keeps OpenACM's records. Every method is safe for concurrent use,
 // and every change is durable when the method returns.
 type Store interface {
@@ -206,6 +213,14 @@ type Store interface {
 	// InitSetting stores value under name unless a value is already stored,
 	// and returns the stored value, so concurrent first starts agree on one.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
+
+	// CountCertificates returns how many certificates of every account and
+	// region exist for each status and type; pairs with none are left out.
+	CountCertificates(ctx context.Context) ([]CertificateCount, error)
+
+	// Reset deletes every certificate, tag and idempotency token of every
+	// account in one transaction. Settings, such as OpenACM's own CA, stay.
+	Reset(ctx context.Context) error
 
 	// Ping checks that the database responds.
 	Ping(ctx context.Context) error

@@ -19,6 +19,14 @@ type Advancer interface {
 	Advance(ctx context.Context, cert *store.Certificate) (next time.Time, err error)
 }
 
+// Observer is told about each pass of Run, for metrics. Its method must not block.
+type Observer interface {
+	// PassFinished reports how many pending certificates a pass read, how
+	// late it started after the earliest due time the previous pass
+	// returned, and how long it took.
+	PassFinished(pending int, lag, elapsed time.Duration)
+}
+
 // Options tune the loop.
 type Options struct {
 	// Batch is how many pending certificates one pass reads, oldest first.
@@ -31,6 +39,9 @@ type Options struct {
 	// IdleInterval is the longest sleep between passes when nothing is due,
 	// so work written by another node is picked up.
 	IdleInterval time.Duration
+
+	// Observer is told about every pass of Run; nil means nobody listens.
+	Observer Observer
 }
 
 // Worker runs passes over pending certificates.
@@ -99,8 +110,10 @@ func (w *Worker) Run(ctx context.Context) {
 	defer w.running.Store(false)
 	w.logger.Info("worker started", "parallelism", w.options.Parallelism, "idle_interval", w.options.IdleInterval)
 
+	var due time.Time
 	for {
-		next, err := w.RunOnce(ctx)
+		next, err := w.observedPass(ctx, due)
+		due = next
 		if err != nil && ctx.Err() == nil {
 			w.logger.Error("worker pass failed; will retry", "error", err)
 		}
@@ -123,12 +136,34 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// observedPass runs one pass and tells the observer about it. due is the
+// earliest due time the previous pass returned, zero when there was none.
+func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, error) {
+	var lag time.Duration
+	if !due.IsZero() {
+		lag = max(w.clock.Now().Sub(due), 0)
+	}
+
+	started := time.Now()
+	next, pending, err := w.pass(ctx)
+	if w.options.Observer != nil && err == nil {
+		w.options.Observer.PassFinished(pending, lag, time.Since(started))
+	}
+	return next, err
+}
+
 // RunOnce advances every pending certificate once and returns the earliest
 // time one of them is due again (zero when none is). Tests call it directly.
 func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
+	next, _, err := w.pass(ctx)
+	return next, err
+}
+
+// pass is RunOnce that also returns how many pending certificates it read.
+func (w *Worker) pass(ctx context.Context) (time.Time, int, error) {
 	pending, err := w.store.PendingCertificates(ctx, w.options.Batch)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 
 	var (
@@ -156,5 +191,5 @@ func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
 		})
 	}
 	group.Wait()
-	return next, nil
+	return next, len(pending), nil
 }

@@ -1,6 +1,7 @@
 // Package storetest is a conformance suite for store.Store. Every database
 // implementation runs it, so they all keep the same contract: round-trips,
-// account isolation, idempotency, optimistic updates, paging and tag rules.
+// account isolation, idempotency, optimistic updates, paging, tag rules,
+// counts and reset.
 package storetest
 
 import (
@@ -49,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"init setting", testInitSetting},
 		{"init setting race", testInitSettingRace},
 		{"get setting", testGetSetting},
+		{"count certificates", testCountCertificates},
+		{"reset", testReset},
 		{"ping", testPing},
 	}
 

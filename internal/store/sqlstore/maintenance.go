@@ -1,0 +1,58 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// CountCertificates returns the number of certificates per status and type.
+func (s *Store) CountCertificates(ctx context.Context) ([]store.CertificateCount, error) {
+	rows, err := s.reader.QueryContext(ctx, s.dialect.bind(
+		`SELECT status, type, COUNT(*) FROM certificates GROUP BY status, type ORDER BY status, type`))
+	if err != nil {
+		return nil, fmt.Errorf("count certificates: %w", err)
+	}
+	defer rows.Close()
+
+	var counts []store.CertificateCount
+	for rows.Next() {
+		var count store.CertificateCount
+		if err := rows.Scan(&count.Status, &count.Type, &count.Count); err != nil {
+			return nil, fmt.Errorf("count certificates: %w", err)
+		}
+		counts = append(counts, count)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count certificates: %w", err)
+	}
+	return counts, nil
+}
+
+// resetTables lists the tables Reset empties, children before parents.
+// NOTE: a migration that adds a table of per-account records must add it here too.
+var resetTables = []string{
+	"certificate_term_grams", "certificate_terms", "certificate_search",
+	"certificate_tags", "idempotency_tokens", "certificates",
+	"account_configuration_tokens", "account_configurations",
+}
+
+// Reset deletes every certificate, tag, idempotency token and account
+// configuration in one transaction.
+func (s *Store) Reset(ctx context.Context) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, table := range resetTables {
+			if _, err := s.exec(ctx, tx, "DELETE FROM "+table); err != nil {
+				return fmt.Errorf("empty table %s: %w", table, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reset store: %w", err)
+	}
+	s.logger.Warn("store reset: every certificate, tag and idempotency token deleted", "database", s.name)
+	return nil
+}
