@@ -20,6 +20,7 @@ import (
 	"github.com/openacm/openacm/internal/awsjson"
 	"github.com/openacm/openacm/internal/model"
 	"github.com/openacm/openacm/internal/sigv4"
+	"github.com/openacm/openacm/internal/throttle"
 )
 
 // MaxBodyBytes bounds a request body; ACM's largest inputs (imported
@@ -49,19 +50,26 @@ type Server struct {
 	ready      func() bool
 	logger     *slog.Logger
 	model      *model.Service
+	throttle   *throttle.Limiter
+	now        func() time.Time
 }
 
 // New returns a Server for the ACM service. ready reports whether the
 // store is open and the worker runs.
-func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger) *Server {
-	return &Server{
+func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger, options ...Option) *Server {
+	s := &Server{
 		operations: acmOperations(service),
 		verifier:   verifier,
 		pki:        pki,
 		ready:      ready,
 		logger:     logger,
 		model:      model.ACM(),
+		now:        time.Now,
 	}
+	for _, option := range options {
+		option(s)
+	}
+	return s
 }
 
 // Handler returns the HTTP handler of every path OpenACM serves.
@@ -93,6 +101,7 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 		s.logger.Error("write response failed", "request_id", requestID, "error", err)
 	}
 	event.log(s.logger, time.Since(started))
+	s.auditRequest(r.Context(), &event, result)
 }
 
 // call runs the steps of serveAWS that can fail with an AWS error.
@@ -106,6 +115,8 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 	event.operation = operationName
 	identity, err := s.verifier.Verify(r, body, signingName(service))
 	if err != nil {
+		event.authFailed = true
+		event.accessKey = sigv4.ClaimedAccessKeyID(r)
 		return nil, err
 	}
 	event.account = identity.Credential.Account
@@ -118,6 +129,9 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 	op, ok := s.operations[operationName]
 	if service != acmTargetPrefix || !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
+	}
+	if err := s.checkThrottle(identity.Credential.Account, target); err != nil {
+		return nil, err
 	}
 	if err := s.model.CheckInput(operationName, body); err != nil {
 		return nil, err

@@ -191,6 +191,20 @@ type Store interface {
 	// and returns the stored value, so concurrent first starts agree on one.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 
+	// DeleteSetting removes the setting stored under name, if any.
+	DeleteSetting(ctx context.Context, name string) error
+
+	// GetSecret returns the secret stored under name, or ErrNotFound.
+	// Secrets are kept sealed with the master key and returned opened.
+	GetSecret(ctx context.Context, name string) ([]byte, error)
+
+	// InitSecret stores value under name unless a secret is already stored,
+	// and returns the stored secret, as InitSetting does for settings.
+	InitSecret(ctx context.Context, name string, value []byte) ([]byte, error)
+
+	// CountCertificates returns how many certificates an account has in a region.
+	CountCertificates(ctx context.Context, account, region string) (int, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 
