@@ -72,7 +72,7 @@ func (s *Server) auditRequest(ctx context.Context, event *requestEvent, result a
 		Detail:      event.target,
 		RequestID:   event.id,
 	}
-	if out, ok := result.(*acm.RequestCertificateOutput); ok && record.ARN == "" {
+	if out, ok := result.(*acm.RequestCertificateOutput); ok && out != nil && record.ARN == "" {
 		record.ARN = out.CertificateArn
 	}
 	if event.errorCode != "" {
