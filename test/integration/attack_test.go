@@ -135,28 +135,28 @@ func TestForeignAccountOnEveryOperation(t *testing.T) {
 	tag := []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
 
 	operations := map[string]func(arn *string) error{
-		"DescribeCertificate": func(victim *string) error {
-			_, err := other.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: victim})
+		"DescribeCertificate": func(arn *string) error {
+			_, err := other.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: arn})
 			return err
 		},
-		"GetCertificate": func(victim *string) error {
-			_, err := other.GetCertificate(ctx, &acm.GetCertificateInput{CertificateArn: victim})
+		"GetCertificate": func(arn *string) error {
+			_, err := other.GetCertificate(ctx, &acm.GetCertificateInput{CertificateArn: arn})
 			return err
 		},
-		"DeleteCertificate": func(victim *string) error {
-			_, err := other.DeleteCertificate(ctx, &acm.DeleteCertificateInput{CertificateArn: victim})
+		"DeleteCertificate": func(arn *string) error {
+			_, err := other.DeleteCertificate(ctx, &acm.DeleteCertificateInput{CertificateArn: arn})
 			return err
 		},
-		"AddTagsToCertificate": func(victim *string) error {
-			_, err := other.AddTagsToCertificate(ctx, &acm.AddTagsToCertificateInput{CertificateArn: victim, Tags: tag})
+		"AddTagsToCertificate": func(arn *string) error {
+			_, err := other.AddTagsToCertificate(ctx, &acm.AddTagsToCertificateInput{CertificateArn: arn, Tags: tag})
 			return err
 		},
-		"RemoveTagsFromCertificate": func(victim *string) error {
-			_, err := other.RemoveTagsFromCertificate(ctx, &acm.RemoveTagsFromCertificateInput{CertificateArn: victim, Tags: tag})
+		"RemoveTagsFromCertificate": func(arn *string) error {
+			_, err := other.RemoveTagsFromCertificate(ctx, &acm.RemoveTagsFromCertificateInput{CertificateArn: arn, Tags: tag})
 			return err
 		},
-		"ListTagsForCertificate": func(victim *string) error {
-			_, err := other.ListTagsForCertificate(ctx, &acm.ListTagsForCertificateInput{CertificateArn: victim})
+		"ListTagsForCertificate": func(arn *string) error {
+			_, err := other.ListTagsForCertificate(ctx, &acm.ListTagsForCertificateInput{CertificateArn: arn})
 			return err
 		},
 	}
