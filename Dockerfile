@@ -25,6 +25,7 @@ ENV OPENACM_DATA_DIR=/data
 HEALTHCHECK --interval=10s --timeout=6s --start-period=10s --retries=3 \
     CMD ["/usr/local/bin/openacm", "ready", "--url", "http://127.0.0.1:4566/readyz"]
 ENTRYPOINT ["/usr/local/bin/openacm"]
-# TODO: add --insecure-test-credentials once that flag exists, so the test
-# credential's use on a public address is as explicit as auto validation's.
-CMD ["serve", "--listen", "0.0.0.0:4566", "--validation", "auto", "--insecure-auto-validation"]
+# Both insecure flags are explicit: this image is for test environments,
+# where any client that reaches port 4566 may use the built-in test credential
+# and get certificates for any name. See the README for a real deployment.
+CMD ["serve", "--listen", "0.0.0.0:4566", "--validation", "auto", "--insecure-auto-validation", "--insecure-test-credentials"]

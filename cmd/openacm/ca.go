@@ -19,7 +19,6 @@ import (
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
 	"github.com/openacm/openacm/internal/ownca"
-	"github.com/openacm/openacm/internal/store/sqlstore"
 )
 
 // caTimeout bounds opening the store and reading the CA.
@@ -54,6 +53,8 @@ func caCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("openacm ca "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", defaultDataDir(), "data dir of the OpenACM server (path)")
+	masterKeyFile := fs.String("master-key-file", os.Getenv(config.EnvPrefix+"MASTER_KEY_FILE"),
+		"master key file of the server (path; default: master.key in the data dir)")
 	out := fs.String("out", "", "root: file to write instead of standard output (path)")
 	der := fs.Bool("der", false, "root: write DER instead of PEM")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -69,7 +70,7 @@ func caCommand(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	authority, err := readAuthority(*dataDir)
+	authority, err := readAuthority(*dataDir, *masterKeyFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "openacm ca:", err)
 		return 1
@@ -99,7 +100,7 @@ func defaultDataDir() string {
 
 // readAuthority opens the data dir's database and loads the stored CA
 // without creating one.
-func readAuthority(dataDir string) (*ownca.Authority, error) {
+func readAuthority(dataDir, masterKeyFile string) (*ownca.Authority, error) {
 	path := filepath.Join(dataDir, app.DatabaseFile)
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no OpenACM database at %s: start openacm serve --data-dir %s once, or pass the right --data-dir", path, dataDir)
@@ -107,7 +108,7 @@ func readAuthority(dataDir string) (*ownca.Authority, error) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), caTimeout)
 	defer cancel()
-	st, err := sqlstore.OpenSQLite(ctx, path, nil)
+	st, err := app.OpenExistingStore(ctx, dataDir, masterKeyFile, os.Getenv(config.MasterKeyEnv))
 	if err != nil {
 		return nil, err
 	}

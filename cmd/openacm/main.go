@@ -42,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return caCommand(args[1:], stdout, stderr)
 	case "ready":
 		return readyCommand(args[1:], stdout, stderr)
+	case "rotate-master-key":
+		return rotateMasterKey(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "openacm", version)
 		return 0
@@ -62,6 +64,9 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "  serve     run the server (openacm serve -h lists its flags)")
 	fmt.Fprintln(w, "  ca        print the issuing CA's root, chain and fingerprints (openacm ca help)")
 	fmt.Fprintln(w, "  ready     exit 0 when the server's /readyz answers 200 (--url, default http://127.0.0.1:4566/readyz)")
+	fmt.Fprintln(w, "  rotate-master-key")
+	fmt.Fprintln(w, "            replace the master key and rewrap every stored private key while servers run;")
+	fmt.Fprintln(w, "            takes the flags of serve, of which it uses --data-dir and --master-key-file")
 	fmt.Fprintln(w, "  version   print the version")
 	fmt.Fprintln(w, "  help      print this help")
 	fmt.Fprintln(w)
@@ -84,19 +89,57 @@ func serve(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// SIGHUP is caught before the server starts, so an early one cannot
+	// kill the process.
+	hangups := make(chan os.Signal, 1)
+	signal.Notify(hangups, syscall.SIGHUP)
+	defer signal.Stop(hangups)
+
 	server, err := app.Start(ctx, cfg, logger, app.Options{})
 	if err != nil {
 		logger.Error("openacm failed to start", "error", err)
 		return 1
 	}
 
-	<-ctx.Done()
+	for waiting := true; waiting; {
+		select {
+		case <-hangups:
+			logger.Info("SIGHUP received: reloading credentials")
+			// ReloadCredentials logs its own failure, and the keys loaded
+			// before stay in use.
+			_ = server.ReloadCredentials()
+		case <-ctx.Done():
+			waiting = false
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := server.Close(shutdownCtx); err != nil {
 		logger.Error("openacm stopped with an error", "error", err)
 		return 1
 	}
+	return 0
+}
+
+// rotateMasterKey runs `openacm rotate-master-key`.
+func rotateMasterKey(args []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(args, config.GetenvOS, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "openacm rotate-master-key:", err)
+		return 2
+	}
+
+	logger := newLogger(cfg.LogFormat, stderr)
+	result, err := app.RotateMasterKey(context.Background(), cfg, logger)
+	if err != nil {
+		logger.Error("master key rotation failed", "error", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "master key rotated: old key id %s, new key id %s, %d values rewrapped\n",
+		result.OldKeyID, result.NewKeyID, result.Rewrapped)
 	return 0
 }
 

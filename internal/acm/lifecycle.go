@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/openacm/openacm/internal/audit"
 	"github.com/openacm/openacm/internal/issuance"
 	"github.com/openacm/openacm/internal/store"
 )
@@ -45,9 +46,26 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	err := s.issue(cert)
 	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if err != nil {
+		s.auditIssue(ctx, cert, audit.ResultFailure)
 		return time.Time{}, fmt.Errorf("issue certificate %s: %w", cert.ARN, err)
 	}
-	return time.Time{}, s.save(ctx, cert, "certificate issued")
+	if err := s.save(ctx, cert, "certificate issued"); err != nil {
+		s.auditIssue(ctx, cert, audit.ResultFailure)
+		return time.Time{}, err
+	}
+	s.auditIssue(ctx, cert, audit.ResultSuccess)
+	return time.Time{}, nil
+}
+
+// auditIssue records the issuance of cert by OpenACM's CA.
+func (s *Service) auditIssue(ctx context.Context, cert *store.Certificate, result string) {
+	detail := "key algorithm " + cert.KeyAlgorithm
+	if cert.Serial != "" {
+		detail += ", serial " + cert.Serial
+	}
+	audit.Record(ctx, s.logger, audit.Event{
+		Account: cert.Account, Action: audit.ActionIssue, ARN: cert.ARN, Result: result, Detail: detail,
+	})
 }
 
 // validateNames checks every pending name once. It reports whether any

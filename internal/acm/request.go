@@ -112,6 +112,10 @@ func (s *Service) RequestCertificate(ctx context.Context, caller Caller, in *Req
 		cert.DomainValidations = s.newDomainValidations(caller.Account, names, validationDomains, method)
 	}
 
+	if err := s.checkCertificateQuota(ctx, caller); err != nil {
+		return nil, err
+	}
+
 	var idem *store.Idempotency
 	if in.IdempotencyToken != "" {
 		idem = &store.Idempotency{Token: in.IdempotencyToken, NotBefore: now.Add(-idempotencyWindow)}

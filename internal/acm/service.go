@@ -63,6 +63,9 @@ type Config struct {
 	// and CRL distribution point); OpenACM serves both.
 	IssuerURL string
 	CRLURL    string
+	// MaxCertificates is the quota of certificates per account and region;
+	// 0 means no quota.
+	MaxCertificates int
 	// RecordKey keys the hash that derives DNS validation records, so the
 	// same account and name always get the same record.
 	RecordKey []byte

@@ -17,6 +17,8 @@ type requestEvent struct {
 	status    int
 	errorCode string
 	cause     error
+	// authFailed marks a request whose signature check failed.
+	authFailed bool
 }
 
 func (e *requestEvent) log(logger *slog.Logger, latency time.Duration) {

@@ -21,6 +21,7 @@ import (
 	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/model"
 	"github.com/openacm/openacm/internal/sigv4"
+	"github.com/openacm/openacm/internal/throttle"
 )
 
 // MaxBodyBytes bounds a request body; ACM's largest inputs (imported
@@ -53,10 +54,9 @@ type Server struct {
 
 	metrics  *metrics.Metrics
 	controls *StateControls
+	throttle *throttle.Limiter
+	now      func() time.Time
 }
-
-// Option adds an optional part to a Server.
-type Option func(*Server)
 
 // WithMetrics counts requests in m and serves m at MetricsPath.
 func WithMetrics(m *metrics.Metrics) Option {
@@ -73,6 +73,7 @@ func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() b
 		ready:      ready,
 		logger:     logger,
 		model:      model.ACM(),
+		now:        time.Now,
 	}
 	for _, option := range options {
 		option(s)
@@ -119,6 +120,7 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 		service, operation := requestLabels(target)
 		s.metrics.ObserveRequest(service, operation, event.errorCode, latency)
 	}
+	s.auditRequest(r.Context(), &event, result)
 }
 
 // call runs the steps of serveAWS that can fail with an AWS error.
@@ -132,6 +134,8 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 	event.operation = operationName
 	identity, err := s.verifier.Verify(r, body, signingName(service))
 	if err != nil {
+		event.authFailed = true
+		event.accessKey = sigv4.ClaimedAccessKeyID(r)
 		return nil, err
 	}
 	event.account = identity.Credential.Account
@@ -144,6 +148,9 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 	op, ok := s.operations[operationName]
 	if service != acmTargetPrefix || !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
+	}
+	if err := s.checkThrottle(identity.Credential.Account, target); err != nil {
+		return nil, err
 	}
 	if err := s.model.CheckInput(operationName, body); err != nil {
 		return nil, err

@@ -32,6 +32,7 @@ func (e *Error) Server() bool {
 const (
 	AccessDenied                   = "AccessDeniedException"
 	Conflict                       = "ConflictException"
+	ExpiredToken                   = "ExpiredTokenException"
 	IncompleteSignature            = "IncompleteSignatureException"
 	InternalFailure                = "InternalFailure"
 	InvalidArgs                    = "InvalidArgsException"

@@ -5,14 +5,12 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -22,11 +20,12 @@ import (
 	"github.com/openacm/openacm/internal/auth"
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
+	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/ownca"
 	"github.com/openacm/openacm/internal/sigv4"
 	"github.com/openacm/openacm/internal/store"
-	"github.com/openacm/openacm/internal/store/sqlstore"
+	"github.com/openacm/openacm/internal/throttle"
 	"github.com/openacm/openacm/internal/validation"
 	"github.com/openacm/openacm/internal/worker"
 )
@@ -40,15 +39,30 @@ const recordKeySetting = "validation_record_key"
 // dnsTimeout bounds one validation lookup.
 const dnsTimeout = 5 * time.Second
 
+// Listener limits against slow or greedy clients. A client gets
+// readHeaderTimeout to send its headers and readTimeout for the whole
+// request, at most 4 MiB of body (api.MaxBodyBytes), so a client that
+// trickles bytes is cut off instead of holding a connection.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
 // App is a running OpenACM server.
 type App struct {
-	config   config.Config
-	logger   *slog.Logger
-	store    store.Store
-	listener net.Listener
-	http     *http.Server
-	worker   *worker.Worker
-	metrics  *metrics.Metrics
+	config  config.Config
+	logger  *slog.Logger
+	store   store.Store
+	keyring *keys.Keyring
+	// credentials is the credentials file, or nil for the built-in test credential.
+	credentials *auth.File
+	listener    net.Listener
+	http        *http.Server
+	worker      *worker.Worker
+	metrics     *metrics.Metrics
 
 	stopWorker context.CancelFunc
 	workerDone <-chan struct{}
@@ -94,25 +108,37 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, options 
 // start builds the parts in dependency order.
 func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	cfg := a.config
+	credentials, source, err := loadCredentials(cfg)
+	if err != nil {
+		return err
+	}
+	a.credentials = credentials
 	a.logger.Info("openacm starting",
 		"listen", a.listener.Addr().String(),
 		"data_dir", cfg.DataDir,
 		"validation", cfg.Validation,
-		"credentials", "built-in test credential (access key test, account "+auth.TestAccount+")")
+		"credentials", credentialsDescription(credentials),
+		"tls", cfg.TLSCert != "",
+		"throttle", cfg.Throttle,
+		"max_certificates", cfg.CertificateQuota())
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 	}
-	opened, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), a.logger)
+	a.keyring, err = loadKeyring(cfg, a.logger)
 	if err != nil {
-		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return err
+	}
+	opened, err := openStore(ctx, cfg, a.keyring, a.logger)
+	if err != nil {
+		return err
 	}
 	a.metrics = metrics.New(a.logger)
 	st := a.metrics.InstrumentStore(opened)
 	a.metrics.WatchCertificates(st)
 	a.store = st
 
-	authority, err := ownca.Load(ctx, st, clk, cfg.CAOrganization)
+	authority, err := ownca.Load(ctx, st, clk, cfg.CAOrganization, a.logger)
 	if err != nil {
 		return err
 	}
@@ -128,14 +154,20 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	a.worker = worker.New(st, service, clk, a.logger, worker.Options{Parallelism: runtime.GOMAXPROCS(0), Observer: a.metrics})
 	service.SetWake(a.worker.Wake)
 
-	verifier := &sigv4.Verifier{Credentials: auth.TestCredentials(), Now: clk.Now}
+	limiter, err := throttle.Parse(cfg.Throttle)
+	if err != nil {
+		return fmt.Errorf("invalid --throttle: %w", err)
+	}
+	verifier := &sigv4.Verifier{Credentials: source, Now: clk.Now}
 	server := api.New(service, verifier, authority, a.ready, a.logger,
-		api.WithMetrics(a.metrics), api.WithStateControls(a.stateControls(service)))
+		api.WithThrottle(limiter, clk.Now), api.WithMetrics(a.metrics), api.WithStateControls(a.stateControls(service)))
 	a.http = &http.Server{
 		Handler:           server.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
 
@@ -145,6 +177,10 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 
 	a.serveDone = make(chan error, 1)
 	go func() {
+		if cfg.TLSCert != "" {
+			a.serveDone <- a.http.ServeTLS(a.listener, cfg.TLSCert, cfg.TLSKey)
+			return
+		}
 		a.serveDone <- a.http.Serve(a.listener)
 	}()
 	a.logger.Info("openacm serving", "address", a.Addr())
@@ -172,6 +208,7 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 		RecheckInterval:          cfg.DNSRecheckInterval,
 		IssuerURL:                base + api.IntermediateCertificatePath,
 		CRLURL:                   base + api.CRLPath,
+		MaxCertificates:          cfg.CertificateQuota(),
 		RecordKey:                recordKey,
 	}
 	return acm.New(serviceConfig, acm.Deps{
@@ -209,27 +246,6 @@ func (a *App) reset(ctx context.Context) error {
 	return nil
 }
 
-// loadRecordKey returns the key of validation record hashes, created on first start.
-func loadRecordKey(ctx context.Context, st store.Store) ([]byte, error) {
-	key, err := st.GetSetting(ctx, recordKeySetting)
-	if err == nil {
-		return key, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read validation record key: %w", err)
-	}
-
-	candidate := make([]byte, 32)
-	if _, err := rand.Read(candidate); err != nil {
-		return nil, fmt.Errorf("generate validation record key: %w", err)
-	}
-	key, err = st.InitSetting(ctx, recordKeySetting, candidate)
-	if err != nil {
-		return nil, fmt.Errorf("store validation record key: %w", err)
-	}
-	return key, nil
-}
-
 // ready reports whether the store responds to a ping and the worker runs.
 func (a *App) ready() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -244,7 +260,7 @@ func (a *App) Addr() string {
 
 // URL returns the server's base URL.
 func (a *App) URL() string {
-	return "http://" + a.Addr()
+	return a.config.Scheme() + "://" + a.Addr()
 }
 
 // Close stops accepting requests, finishes those in flight, stops the

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openacm/openacm/internal/throttle"
 )
 
 // Validation modes.
@@ -47,7 +49,27 @@ type Config struct {
 	PublicURL                string
 	LogFormat                string
 	StateControls            string
+
+	CredentialsFile         string
+	InsecureTestCredentials bool
+	MasterKeyFile           string
+	// MasterKey is the text of MasterKeyEnv: base64 master keys between
+	// commas, the primary key first. It has no flag, so keys never appear
+	// in a process list.
+	MasterKey       string
+	TLSCert         string
+	TLSKey          string
+	Throttle        string
+	MaxCertificates int
 }
+
+// MasterKeyEnv is the environment variable that may hold the master keys
+// instead of --master-key-file.
+const MasterKeyEnv = EnvPrefix + "MASTER_KEY"
+
+// AWSMaxCertificates is ACM's default quota of certificates per account
+// and region, applied by --throttle aws unless --max-certificates is set.
+const AWSMaxCertificates = 2500
 
 // Default returns the configuration used when nothing is set.
 func Default() Config {
@@ -63,6 +85,7 @@ func Default() Config {
 		CAOrganization:           "OpenACM",
 		LogFormat:                "text",
 		StateControls:            StateControlsAuto,
+		Throttle:                 "off",
 	}
 }
 
@@ -99,6 +122,13 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.PublicURL, "public-url", "base URL at which clients reach this server, written into certificates as the CA certificate and CRL location (default: http://<listen>)"),
 		stringFlag(&c.LogFormat, "log-format", "log format: text or json"),
 		stringFlag(&c.StateControls, "state-controls", "test-environment calls that wipe all state and set a certificate's status: auto (on when --validation is auto), on or off"),
+		stringFlag(&c.CredentialsFile, "credentials-file", "JSON file of access keys and their accounts, reread on SIGHUP; when set, the built-in test credential is off"),
+		boolFlag(&c.InsecureTestCredentials, "insecure-test-credentials", "allow the built-in test credential (access key test, secret test) on a non-loopback listen address"),
+		stringFlag(&c.MasterKeyFile, "master-key-file", "file of the master keys that seal private keys at rest (default: <data-dir>/master.key, created when missing); nodes sharing a database need the same file"),
+		stringFlag(&c.TLSCert, "tls-cert", "PEM certificate chain of the listener; with --tls-key, the server speaks HTTPS"),
+		stringFlag(&c.TLSKey, "tls-key", "PEM private key of --tls-cert"),
+		stringFlag(&c.Throttle, "throttle", "request rate limits per account and operation: off, aws (ACM's published rates), or Target=rate,...,*=rate in requests per second"),
+		intFlag(&c.MaxCertificates, "max-certificates", "quota of certificates per account and region; 0 means none, or 2500 with --throttle aws"),
 	}
 }
 
@@ -133,6 +163,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 		}
 	}
 
+	cfg.MasterKey = getenv(MasterKeyEnv)
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -202,6 +233,26 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
+	return c.validateSecurity()
+}
+
+// validateSecurity checks the settings of credentials, keys, TLS and limits.
+func (c *Config) validateSecurity() error {
+	if c.CredentialsFile == "" && !IsLoopback(c.Listen) && !c.InsecureTestCredentials {
+		return fmt.Errorf("the built-in test credential (access key test, secret test) would let anyone who reaches the non-loopback address %s use the API; give --credentials-file, listen on 127.0.0.1, or pass --insecure-test-credentials", c.Listen)
+	}
+	if c.MasterKey != "" && c.MasterKeyFile != "" {
+		return fmt.Errorf("both %s and --master-key-file are set: give only one", MasterKeyEnv)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together: give both or neither")
+	}
+	if _, err := throttle.Parse(c.Throttle); err != nil {
+		return fmt.Errorf("invalid --throttle: %w", err)
+	}
+	if c.MaxCertificates < 0 {
+		return fmt.Errorf("invalid --max-certificates %d: want 0 (no quota) or more", c.MaxCertificates)
+	}
 	return nil
 }
 
@@ -220,12 +271,29 @@ func (c *Config) StateControlsEnabled() (bool, string) {
 	}
 }
 
+// CertificateQuota returns the quota of certificates per account and
+// region, or 0 for none.
+func (c *Config) CertificateQuota() int {
+	if c.MaxCertificates == 0 && c.Throttle == "aws" {
+		return AWSMaxCertificates
+	}
+	return c.MaxCertificates
+}
+
+// Scheme returns "https" when the listener speaks TLS, else "http".
+func (c *Config) Scheme() string {
+	if c.TLSCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
 // BaseURL returns the URL at which clients reach the server.
 func (c *Config) BaseURL() string {
 	if c.PublicURL != "" {
 		return strings.TrimSuffix(c.PublicURL, "/")
 	}
-	return "http://" + c.Listen
+	return c.Scheme() + "://" + c.Listen
 }
 
 // IsLoopback reports whether a listen address accepts only local connections.

@@ -85,11 +85,11 @@ func TestParseErrorsNameTheFlag(t *testing.T) {
 }
 
 func TestParseInsecureAutoValidation(t *testing.T) {
-	args := []string{"--listen", "0.0.0.0:4566", "--insecure-auto-validation"}
+	args := []string{"--listen", "0.0.0.0:4566", "--insecure-auto-validation", "--insecure-test-credentials"}
 	if _, err := Parse(args, noEnv, io.Discard); err != nil {
 		t.Errorf("Parse(%q): %v", args, err)
 	}
-	args = []string{"--listen", "0.0.0.0:4566", "--validation", "real"}
+	args = []string{"--listen", "0.0.0.0:4566", "--validation", "real", "--insecure-test-credentials"}
 	if _, err := Parse(args, noEnv, io.Discard); err != nil {
 		t.Errorf("Parse(%q): %v", args, err)
 	}

@@ -8,17 +8,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"sync"
 	"time"
 
+	"github.com/openacm/openacm/internal/audit"
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/issuance"
 	"github.com/openacm/openacm/internal/store"
 )
 
-// settingName is the store setting that holds the CA material.
-const settingName = "issuing_ca"
+// secretName is the store secret that holds the CA material, private keys
+// included, sealed with the master key.
+const secretName = "issuing_ca"
 
 // crlLifetime is how long a generated CRL is served before a new one is signed.
 const crlLifetime = time.Minute
@@ -43,16 +46,28 @@ type storedMaterial struct {
 
 // Load returns the stored issuing CA, creating it first when the store has none.
 // Concurrent first starts agree on one CA because the store keeps the first value written.
-func Load(ctx context.Context, st store.Store, clk clock.Clock, organization string) (*Authority, error) {
-	stored, err := st.GetSetting(ctx, settingName)
-	if errors.Is(err, store.ErrNotFound) {
-		stored, err = create(ctx, st, clk, organization)
-	}
+// Material that older versions kept in a clear setting is moved into the secret.
+func Load(ctx context.Context, st store.Store, clk clock.Clock, organization string, logger *slog.Logger) (*Authority, error) {
+	created := false
+	stored, err := store.InitSecretOnce(ctx, st, secretName, func() ([]byte, error) {
+		created = true
+		return create(clk, organization)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("load issuing CA: %w", err)
 	}
 
-	return decode(stored, clk)
+	authority, err := decode(stored, clk)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		audit.Record(ctx, logger, audit.Event{
+			Action: audit.ActionCAStateChange, ARN: "openacm:issuing-ca", Result: audit.ResultSuccess,
+			Detail: "created root and intermediate, intermediate serial " + authority.CA.Intermediate.SerialNumber.Text(16),
+		})
+	}
+	return authority, nil
 }
 
 // ErrNoCA means the store holds no issuing CA yet: no server has started on it.
@@ -60,7 +75,7 @@ var ErrNoCA = errors.New("no issuing CA in the store")
 
 // LoadExisting returns the stored issuing CA, or ErrNoCA; it never creates one.
 func LoadExisting(ctx context.Context, st store.Store, clk clock.Clock) (*Authority, error) {
-	stored, err := st.GetSetting(ctx, settingName)
+	stored, err := st.GetSecret(ctx, secretName)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNoCA
 	}
@@ -88,9 +103,8 @@ func decode(stored []byte, clk clock.Clock) (*Authority, error) {
 	return &Authority{CA: ca, clock: clk}, nil
 }
 
-// create generates a root and an intermediate and stores them unless
-// another node stored its own first; it returns whichever was kept.
-func create(ctx context.Context, st store.Store, clk clock.Clock, organization string) ([]byte, error) {
+// create generates a root and an intermediate in their stored form.
+func create(clk clock.Clock, organization string) ([]byte, error) {
 	material, err := issuance.NewMaterial(organization, clk.Now())
 	if err != nil {
 		return nil, fmt.Errorf("create issuing CA: %w", err)
@@ -104,7 +118,7 @@ func create(ctx context.Context, st store.Store, clk clock.Clock, organization s
 	if err != nil {
 		return nil, fmt.Errorf("encode issuing CA: %w", err)
 	}
-	return st.InitSetting(ctx, settingName, candidate)
+	return candidate, nil
 }
 
 // RootDER returns the root certificate in DER.

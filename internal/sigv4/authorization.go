@@ -247,3 +247,25 @@ func parseExpires(value string) (expires time.Duration, present bool, err error)
 	}
 	return time.Duration(seconds) * time.Second, true, nil
 }
+
+// ClaimedAccessKeyID returns the access key id a request names in its
+// Authorization header or presigned query, without checking anything. It
+// is for logging who tried a request that failed to authenticate; the
+// result is cut to 128 bytes because the client controls it.
+func ClaimedAccessKeyID(r *http.Request) string {
+	credential := ""
+	if values, ok := r.Header["Authorization"]; ok {
+		auth, err := parseAuthorization(strings.Join(values, ","))
+		if err == nil {
+			credential = auth.credential
+		}
+	} else {
+		credential = r.URL.Query().Get("X-Amz-Credential")
+	}
+
+	accessKeyID, _, _ := strings.Cut(credential, "/")
+	if len(accessKeyID) > 128 {
+		accessKeyID = accessKeyID[:128]
+	}
+	return accessKeyID
+}

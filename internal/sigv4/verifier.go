@@ -13,6 +13,7 @@ package sigv4
 
 import (
 	"crypto/hmac"
+	"crypto/subtle"
 	"net/http"
 	"time"
 
@@ -28,6 +29,14 @@ type Credential struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	Account         string // 12-digit AWS account id
+	// DisplayName is an optional label for logs; it is never checked.
+	DisplayName string
+	// SessionToken marks a temporary credential: a request must carry it in
+	// X-Amz-Security-Token. A credential without one rejects requests that
+	// carry a token.
+	SessionToken string
+	// Expiration ends a temporary credential; zero means it does not expire.
+	Expiration time.Time
 }
 
 // CredentialSource finds the credential of an access key id.
@@ -76,7 +85,10 @@ func (v *Verifier) Verify(r *http.Request, body []byte, service string) (Identit
 
 	credential, ok := v.Credentials.Lookup(scope.accessKeyID)
 	if !ok {
-		return Identity{}, apierr.New(apierr.UnrecognizedClient, "The security token included in the request is invalid.")
+		return Identity{}, invalidToken()
+	}
+	if err := v.checkSessionToken(r, credential); err != nil {
+		return Identity{}, err
 	}
 
 	canonical := buildCanonicalRequest(r, signed, body)
@@ -89,6 +101,33 @@ func (v *Verifier) Verify(r *http.Request, body []byte, service string) (Identit
 	}
 
 	return Identity{Credential: credential, Region: scope.region, Service: scope.service}, nil
+}
+
+// checkSessionToken compares X-Amz-Security-Token, from the header or the
+// presigned query, with the credential's session token.
+func (v *Verifier) checkSessionToken(r *http.Request, credential Credential) error {
+	token := r.Header.Get("X-Amz-Security-Token")
+	if token == "" {
+		token = r.URL.Query().Get("X-Amz-Security-Token")
+	}
+
+	if credential.SessionToken == "" {
+		if token != "" {
+			return invalidToken()
+		}
+		return nil
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(credential.SessionToken)) != 1 {
+		return invalidToken()
+	}
+	if !credential.Expiration.IsZero() && !v.now().Before(credential.Expiration) {
+		return apierr.New(apierr.ExpiredToken, "The security token included in the request is expired")
+	}
+	return nil
+}
+
+func invalidToken() error {
+	return apierr.New(apierr.UnrecognizedClient, "The security token included in the request is invalid.")
 }
 
 func (v *Verifier) now() time.Time {

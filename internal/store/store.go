@@ -214,6 +214,20 @@ type Store interface {
 	// and returns the stored value, so concurrent first starts agree on one.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 
+	// DeleteSetting removes the setting stored under name, if any.
+	DeleteSetting(ctx context.Context, name string) error
+
+	// GetSecret returns the secret stored under name, or ErrNotFound.
+	// Secrets are kept sealed with the master key and returned opened.
+	GetSecret(ctx context.Context, name string) ([]byte, error)
+
+	// InitSecret stores value under name unless a secret is already stored,
+	// and returns the stored secret, as InitSetting does for settings.
+	InitSecret(ctx context.Context, name string, value []byte) ([]byte, error)
+
+	// CountAccountCertificates returns how many certificates an account has in a region.
+	CountAccountCertificates(ctx context.Context, account, region string) (int, error)
+
 	// CountCertificates returns how many certificates of every account and
 	// region exist for each status and type; pairs with none are left out.
 	CountCertificates(ctx context.Context) ([]CertificateCount, error)

@@ -15,7 +15,7 @@ import (
 // token created since idem.NotBefore. The token's time is cert.CreatedAt, or
 // the current time when that is zero.
 func (s *Store) CreateCertificate(ctx context.Context, cert *store.Certificate, tags []store.Tag, idem *store.Idempotency) (string, bool, error) {
-	row, err := rowFromCertificate(cert)
+	row, err := s.rowFromCertificate(cert)
 	if err != nil {
 		return "", false, err
 	}
@@ -135,7 +135,7 @@ func (s *Store) GetCertificate(ctx context.Context, account, region, arn string)
 		return nil, fmt.Errorf("get certificate %s: %w", arn, err)
 	}
 
-	return row.certificate()
+	return s.certificateFromRow(&row)
 }
 
 // UpdateCertificate writes every field of cert except ARN, Account and
@@ -143,7 +143,7 @@ func (s *Store) GetCertificate(ctx context.Context, account, region, arn string)
 // cert.Version. It then increments cert.Version. cert.UpdatedAt is stored as
 // the caller set it.
 func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) error {
-	row, err := rowFromCertificate(cert)
+	row, err := s.rowFromCertificate(cert)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Store) queryCertificates(ctx context.Context, query string, args ...any
 			return nil, err
 		}
 
-		cert, err := row.certificate()
+		cert, err := s.certificateFromRow(&row)
 		if err != nil {
 			return nil, err
 		}
@@ -289,4 +289,43 @@ func (s *Store) queryCertificates(ctx context.Context, query string, args ...any
 	}
 
 	return certs, nil
+}
+
+// rowFromCertificate converts cert to its row with the private key sealed.
+func (s *Store) rowFromCertificate(cert *store.Certificate) (*certRow, error) {
+	row, err := rowFromCertificate(cert)
+	if err != nil {
+		return nil, err
+	}
+
+	row.PrivateKey, err = s.seal(certificateKeyColumn, cert.ARN, cert.PrivateKeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
+// certificateFromRow converts row to a certificate with the private key opened.
+func (s *Store) certificateFromRow(row *certRow) (*store.Certificate, error) {
+	cert, err := row.certificate()
+	if err != nil {
+		return nil, err
+	}
+
+	cert.PrivateKeyPEM, err = s.open(certificateKeyColumn, row.ARN, row.PrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+// CountAccountCertificates returns how many certificates an account has in a region.
+func (s *Store) CountAccountCertificates(ctx context.Context, account, region string) (int, error) {
+	var count int
+	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT COUNT(*) FROM certificates
+		WHERE account = ? AND region = ?`), account, region).Scan(&count)
+	if err != nil {
+		return 0, fmt.Errorf("count certificates: %w", err)
+	}
+	return count, nil
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/store"
 
 	// The "sqlite" database/sql driver.
@@ -45,13 +46,25 @@ type Store struct {
 	dialect dialect
 	logger  *slog.Logger
 	name    string
+	// keyring seals private keys and secrets; nil refuses to store them.
+	keyring *keys.Keyring
+}
+
+// Option changes how a store is opened.
+type Option func(*Store)
+
+// WithKeyring makes the store seal private keys and secrets with keyring's
+// master keys. Without it the store rejects them.
+func WithKeyring(keyring *keys.Keyring) Option {
+	return func(s *Store) { s.keyring = keyring }
 }
 
 var _ store.Store = (*Store)(nil)
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
-// applies migrations. A nil logger discards log records.
-func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
+// applies migrations. A nil logger discards log records. With a keyring, it
+// also seals any private key still stored in clear.
+func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options ...Option) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -92,6 +105,17 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*Store, 
 	}
 
 	s := &Store{writer: writer, reader: reader, dialect: sqliteDialect, logger: logger, name: path}
+	for _, option := range options {
+		option(s)
+	}
+
+	if s.keyring != nil {
+		if err := s.sealClearValues(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("seal private keys stored in clear in %s: %w", path, err)
+		}
+	}
+
 	if err := s.indexMissing(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)

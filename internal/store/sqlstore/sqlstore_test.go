@@ -18,7 +18,8 @@ import (
 func openTemp(t testing.TB) *sqlstore.Store {
 	t.Helper()
 
-	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "openacm.db"), slog.New(slog.DiscardHandler))
+	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "openacm.db"), slog.New(slog.DiscardHandler),
+		sqlstore.WithKeyring(testKeyring(t)))
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
@@ -34,8 +35,9 @@ func TestConformance(t *testing.T) {
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "openacm.db")
+	keyring := testKeyring(t)
 
-	s, err := sqlstore.OpenSQLite(ctx, path, nil)
+	s, err := sqlstore.OpenSQLite(ctx, path, nil, sqlstore.WithKeyring(keyring))
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
 	}
@@ -59,7 +61,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 
-	reopened, err := sqlstore.OpenSQLite(ctx, path, nil)
+	reopened, err := sqlstore.OpenSQLite(ctx, path, nil, sqlstore.WithKeyring(keyring))
 	if err != nil {
 		t.Fatalf("second OpenSQLite: %v", err)
 	}
