@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tags limit", testTagLimit},
 		{"tags remove rules", testRemoveTags},
 		{"pending certificates", testPending},
+		{"issued certificates paging", testIssuedPaging},
+		{"renewal state round trip", testRenewalRoundTrip},
 		{"init setting", testInitSetting},
 		{"init setting race", testInitSettingRace},
 		{"get setting", testGetSetting},
