@@ -46,8 +46,11 @@ type Config struct {
 	IssuerURL string
 	CRLURL    string
 	// RecordKey keys the hash that derives DNS validation records, so the
-	// same account and name always get the same record.
+	// same account and name always get the same record. It also keys the
+	// tokens of e-mail approval links.
 	RecordKey []byte
+	// ApprovalURL is the absolute URL of the e-mail approval page.
+	ApprovalURL string
 }
 
 // Service runs the ACM operations.
@@ -59,6 +62,11 @@ type Service struct {
 	config Config
 	logger *slog.Logger
 	wake   func()
+
+	mailer   Mailer
+	redirect RedirectChecker
+	caa      CAAChecker
+	events   EventSink
 }
 
 // Deps are the collaborators a Service needs.
@@ -70,6 +78,15 @@ type Deps struct {
 	Logger *slog.Logger
 	// Wake signals the background worker that new work exists. It must not block.
 	Wake func()
+
+	// Mailer, Redirect and CAA are the e-mail, HTTP and CAA checks of real
+	// validation; a nil one leaves names of that method pending (Mailer,
+	// Redirect) or skips the check (CAA).
+	Mailer   Mailer
+	Redirect RedirectChecker
+	CAA      CAAChecker
+	// Events receives certificate events; nil drops them.
+	Events EventSink
 }
 
 // New returns a Service. deps.DNS may be nil when config.AutoValidate is set.
@@ -86,6 +103,11 @@ func New(config Config, deps Deps) *Service {
 		config: config,
 		logger: deps.Logger,
 		wake:   wake,
+
+		mailer:   deps.Mailer,
+		redirect: deps.Redirect,
+		caa:      deps.CAA,
+		events:   deps.Events,
 	}
 }
 

@@ -29,6 +29,10 @@ func inputArn(in any) string {
 		return v.CertificateArn
 	case *acm.TagsInput:
 		return v.CertificateArn
+	case *acm.ResendValidationEmailInput:
+		return v.CertificateArn
+	case *acm.CertificateUseInput:
+		return v.CertificateArn
 	}
 	return ""
 }
@@ -45,5 +49,16 @@ func acmOperations(s *acm.Service) map[string]operation {
 		"AddTagsToCertificate":      handle(s.AddTagsToCertificate),
 		"RemoveTagsFromCertificate": handle(s.RemoveTagsFromCertificate),
 		"ListTagsForCertificate":    handle(s.ListTagsForCertificate),
+		"ResendValidationEmail":     handle(s.ResendValidationEmail),
+	}
+}
+
+// adminOperations is the table of OpenACM's own operations under the
+// OpenACMAdmin. target prefix. They are signed like ACM calls and act on
+// the signing account's certificates.
+func adminOperations(s *acm.Service) map[string]operation {
+	return map[string]operation{
+		"AddCertificateUse":    handle(s.AddCertificateUse),
+		"RemoveCertificateUse": handle(s.RemoveCertificateUse),
 	}
 }

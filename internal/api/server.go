@@ -27,9 +27,12 @@ import (
 const MaxBodyBytes = 4 << 20
 
 // Target prefixes of the services OpenACM serves over AWS JSON 1.1.
+// adminTargetPrefix is OpenACM's own: operations that AWS performs
+// inside its services, such as attaching a certificate to a load balancer.
 const (
-	acmTargetPrefix = "CertificateManager."
-	pcaTargetPrefix = "ACMPrivateCA."
+	acmTargetPrefix   = "CertificateManager."
+	pcaTargetPrefix   = "ACMPrivateCA."
+	adminTargetPrefix = "OpenACMAdmin."
 )
 
 // PKI serves the issuing CA's public material.
@@ -43,7 +46,9 @@ type PKI interface {
 
 // Server is the HTTP front end.
 type Server struct {
-	operations map[string]operation
+	service         *acm.Service
+	operations      map[string]operation
+	adminOperations map[string]operation
 	verifier   *sigv4.Verifier
 	pki        PKI
 	ready      func() bool
@@ -55,7 +60,9 @@ type Server struct {
 // store is open and the worker runs.
 func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger) *Server {
 	return &Server{
-		operations: acmOperations(service),
+		service:         service,
+		operations:      acmOperations(service),
+		adminOperations: adminOperations(service),
 		verifier:   verifier,
 		pki:        pki,
 		ready:      ready,
@@ -73,6 +80,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+RootCertificatePEMPath, s.serveRootPEM)
 	mux.HandleFunc("GET "+IntermediateCertificatePath, s.serveIntermediate)
 	mux.HandleFunc("GET "+CRLPath, s.serveCRL)
+	mux.HandleFunc("GET "+ApprovalPath, s.serveApprovalPage)
+	mux.HandleFunc("POST "+ApprovalPath, s.approveFromForm)
 	mux.HandleFunc("POST /{$}", s.serveAWS)
 	return mux
 }
@@ -116,11 +125,17 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 			"The request has no X-Amz-Target header; set it to CertificateManager.<Operation>.")
 	}
 	op, ok := s.operations[operationName]
-	if service != acmTargetPrefix || !ok {
+	if service == adminTargetPrefix {
+		op, ok = s.adminOperations[operationName]
+	}
+	if (service != acmTargetPrefix && service != adminTargetPrefix) || !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
 	}
-	if err := s.model.CheckInput(operationName, body); err != nil {
-		return nil, err
+	// Admin operations are not in the ACM model; they check their own input.
+	if service == acmTargetPrefix {
+		if err := s.model.CheckInput(operationName, body); err != nil {
+			return nil, err
+		}
 	}
 
 	caller := acm.Caller{Account: identity.Credential.Account, Region: identity.Region}

@@ -39,6 +39,15 @@ type Config struct {
 	CAOrganization           string
 	PublicURL                string
 	LogFormat                string
+
+	// Settings of e-mail validation, CAA checks and events; see domaincontrol.go.
+	SMTPAddr         string
+	SMTPFrom         string
+	SMTPStartTLS     bool
+	SMTPUsername     string
+	SMTPPasswordFile string
+	CAAIdentities    string
+	EventWebhookURL  string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -54,6 +63,9 @@ func Default() Config {
 		ValidationZone:           "acm-validations.aws.",
 		CAOrganization:           "OpenACM",
 		LogFormat:                "text",
+		SMTPFrom:                 "openacm@localhost",
+		SMTPStartTLS:             true,
+		CAAIdentities:            DefaultCAAIdentities,
 	}
 }
 
@@ -87,6 +99,13 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.CAOrganization, "ca-organization", "subject organization of OpenACM's own CA, set when the CA is first created"),
 		stringFlag(&c.PublicURL, "public-url", "base URL at which clients reach this server, written into certificates as the CA certificate and CRL location (default: http://<listen>)"),
 		stringFlag(&c.LogFormat, "log-format", "log format: text or json"),
+		stringFlag(&c.SMTPAddr, "smtp-addr", "host:port of the SMTP server that sends approval e-mail for EMAIL validation in real mode (default: none, so EMAIL names stay pending)"),
+		stringFlag(&c.SMTPFrom, "smtp-from", "sender address of approval e-mail"),
+		boolFlag(&c.SMTPStartTLS, "smtp-starttls", "require STARTTLS before authenticating and sending"),
+		stringFlag(&c.SMTPUsername, "smtp-username", "SMTP AUTH PLAIN user name; the password comes from --smtp-password-file or OPENACM_SMTP_PASSWORD"),
+		stringFlag(&c.SMTPPasswordFile, "smtp-password-file", "file whose first line is the SMTP password"),
+		stringFlag(&c.CAAIdentities, "caa-identities", "comma-separated issuer domain names that CAA records must name for real validation to issue"),
+		stringFlag(&c.EventWebhookURL, "event-webhook-url", "http or https URL that receives each certificate event as a JSON POST (default: none, events go only to the log)"),
 	}
 }
 
@@ -182,7 +201,7 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
-	return nil
+	return c.validateDomainControl()
 }
 
 // BaseURL returns the URL at which clients reach the server.
