@@ -38,6 +38,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "in-use":
+		return inUse(args[1:], stdout, stderr, os.Getenv)
 	case "version":
 		fmt.Fprintln(stdout, "openacm", version)
 		return 0
@@ -56,6 +58,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	fmt.Fprintln(w, "  serve     run the server (openacm serve -h lists its flags)")
+	fmt.Fprintln(w, "  in-use    mark a certificate as used by a resource: in-use add|remove --certificate-arn ARN --resource-arn ARN")
 	fmt.Fprintln(w, "  version   print the version")
 	fmt.Fprintln(w, "  help      print this help")
 	fmt.Fprintln(w)

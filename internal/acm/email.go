@@ -159,12 +159,45 @@ func (s *Service) ResendValidationEmail(ctx context.Context, caller Caller, in *
 	if _, err := arn.Parse(in.CertificateArn); err != nil {
 		return nil, apierr.New(apierr.InvalidArn, "The certificate ARN %s is not valid.", in.CertificateArn)
 	}
-	cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
-	if err != nil {
-		return nil, err
+
+	// The worker may save the certificate between the read and the write;
+	// a conflict then means "read again", not failure.
+	for range 3 {
+		cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.resendTarget(cert, in)
+		if err != nil {
+			return nil, err
+		}
+
+		now := s.clock.Now()
+		v.ApprovalNonce = newApprovalNonce()
+		v.EmailDelivered, v.EmailBounced, v.EmailAttempts, v.EmailNextAttemptAt = nil, nil, 0, time.Time{}
+		cert.ValidationStartedAt = now
+		cert.UpdatedAt = now
+		err = s.store.UpdateCertificate(ctx, cert)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, notFound(in.CertificateArn)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("save certificate %s: %w", cert.ARN, err)
+		}
+		s.logger.Info("validation e-mail resend requested", "arn", cert.ARN, "account", caller.Account, "name", v.DomainName)
+		s.wake()
+		return &Empty{}, nil
 	}
-	now := s.clock.Now()
-	if cert.Status != StatusPendingValidation || cert.ValidationMethod != MethodEmail || !now.Before(validationDeadline(cert)) {
+	return nil, apierr.New(apierr.Conflict, "Certificate %s changed concurrently; try again.", in.CertificateArn)
+}
+
+// resendTarget returns the pending e-mail validation that a resend names,
+// or the error ACM gives for a certificate or name that cannot be resent.
+func (s *Service) resendTarget(cert *store.Certificate, in *ResendValidationEmailInput) (*store.DomainValidation, error) {
+	if cert.Status != StatusPendingValidation || cert.ValidationMethod != MethodEmail || !s.clock.Now().Before(validationDeadline(cert)) {
 		return nil, apierr.New(apierr.InvalidState,
 			"Certificate %s is in status %s and cannot be validated by e-mail.", cert.ARN, cert.Status)
 	}
@@ -175,19 +208,9 @@ func (s *Service) ResendValidationEmail(ctx context.Context, caller Caller, in *
 			"Certificate %s has no domain %s with validation domain %s.", cert.ARN, in.Domain, in.ValidationDomain)
 	}
 	if v.ValidationStatus != ValidationPending {
-		return nil, apierr.New(apierr.InvalidState, "Domain %s of certificate %s is already validated.", in.Domain, cert.ARN)
+		return nil, apierr.New(apierr.InvalidState, "Domain %s of certificate %s is not pending validation.", in.Domain, cert.ARN)
 	}
-
-	v.ApprovalNonce = newApprovalNonce()
-	v.EmailDelivered, v.EmailBounced, v.EmailAttempts, v.EmailNextAttemptAt = nil, nil, 0, time.Time{}
-	cert.ValidationStartedAt = now
-	cert.UpdatedAt = now
-	if err := s.store.UpdateCertificate(ctx, cert); err != nil {
-		return nil, fmt.Errorf("save certificate %s: %w", cert.ARN, err)
-	}
-	s.logger.Info("validation e-mail resend requested", "arn", cert.ARN, "account", caller.Account, "name", v.DomainName)
-	s.wake()
-	return &Empty{}, nil
+	return v, nil
 }
 
 func findValidation(validations []store.DomainValidation, domain string) *store.DomainValidation {
