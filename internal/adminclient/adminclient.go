@@ -25,6 +25,9 @@ type Client struct {
 	Region      string
 	Credentials aws.Credentials
 	HTTPClient  *http.Client
+	// Now is the signing clock (default time.Now); tests that move the
+	// server's clock sign with the same one.
+	Now func() time.Time
 }
 
 // CertificateUse names a certificate and a resource that uses it.
@@ -67,8 +70,12 @@ func (c *Client) call(ctx context.Context, operation string, input any) error {
 	request.Header.Set("X-Amz-Target", "OpenACMAdmin."+operation)
 
 	hash := sha256.Sum256(body)
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
 	signer := v4.NewSigner()
-	if err := signer.SignHTTP(ctx, c.Credentials, request, hex.EncodeToString(hash[:]), "acm", c.Region, time.Now()); err != nil {
+	if err := signer.SignHTTP(ctx, c.Credentials, request, hex.EncodeToString(hash[:]), "acm", c.Region, now()); err != nil {
 		return fmt.Errorf("sign %s request: %w", operation, err)
 	}
 
