@@ -34,7 +34,7 @@ var ErrApprovalInvalid = errors.New("approval link is invalid or expired")
 // newApprovalNonce returns the random input of an approval link's token.
 func newApprovalNonce() string {
 	nonce := make([]byte, 16)
-	_, _ = rand.Read(nonce) // crypto/rand.Read never fails since Go 1.24.
+	_, _ = rand.Read(nonce) // crypto/rand.Read documents that it never returns an error (Go 1.24 and later).
 	return base64.RawURLEncoding.EncodeToString(nonce)
 }
 
@@ -130,7 +130,7 @@ func emailRetryDelay(attempts int) time.Duration {
 	return min(delay, emailMaxRetry)
 }
 
-// approvalMessage is the text that asks the owner of address to approve a name.
+// approvalMessage returns the message that requests approval of a name from address.
 func (s *Service) approvalMessage(cert *store.Certificate, v *store.DomainValidation, address string) validation.Message {
 	purpose := "a certificate request"
 	if cert.Status == StatusIssued {
@@ -222,7 +222,7 @@ func findValidation(validations []store.DomainValidation, domain string) *store.
 	return nil
 }
 
-// Approval is what an approval link approves.
+// Approval is the certificate name that one approval link approves, with its context.
 type Approval struct {
 	CertificateArn   string
 	Account          string

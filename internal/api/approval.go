@@ -131,4 +131,3 @@ func (s *Server) writeApprovalPage(w http.ResponseWriter, status int, view appro
 		s.logger.Warn("write approval page failed", "error", err)
 	}
 }
-

@@ -49,11 +49,11 @@ type Server struct {
 	service         *acm.Service
 	operations      map[string]operation
 	adminOperations map[string]operation
-	verifier   *sigv4.Verifier
-	pki        PKI
-	ready      func() bool
-	logger     *slog.Logger
-	model      *model.Service
+	verifier        *sigv4.Verifier
+	pki             PKI
+	ready           func() bool
+	logger          *slog.Logger
+	model           *model.Service
 }
 
 // New returns a Server for the ACM service. ready reports whether the
@@ -63,11 +63,11 @@ func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() b
 		service:         service,
 		operations:      acmOperations(service),
 		adminOperations: adminOperations(service),
-		verifier:   verifier,
-		pki:        pki,
-		ready:      ready,
-		logger:     logger,
-		model:      model.ACM(),
+		verifier:        verifier,
+		pki:             pki,
+		ready:           ready,
+		logger:          logger,
+		model:           model.ACM(),
 	}
 }
 

@@ -3,8 +3,8 @@ package integration
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -27,9 +27,8 @@ import (
 	"github.com/openacm/openacm/internal/testutil/dnsserver"
 )
 
-// clockStart is the fake clock's start; the SDK signs requests with the
-// real time, so the fake clock must stay within SigV4's skew of it until a
-// test moves it, and moving it changes only what the server thinks.
+// clockStart is the fake clock's start. Clients of a time server sign
+// with the fake clock too, so SigV4's skew check compares like with like.
 var clockStart = time.Now().UTC().Truncate(time.Second)
 
 // timeServer is an OpenACM whose clock a test moves.

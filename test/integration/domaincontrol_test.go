@@ -19,8 +19,8 @@ import (
 	"github.com/openacm/openacm/internal/testutil/dnsserver"
 )
 
-// redirectServer is a loopback web server that answers each host with a
-// redirect set by the test.
+// redirectServer is a loopback web server that returns, for each host and
+// path, a redirect set by the test.
 type redirectServer struct {
 	mu        sync.Mutex
 	locations map[string]string
