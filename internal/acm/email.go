@@ -324,3 +324,56 @@ func (s *Service) describeApproval(cert *store.Certificate, v *store.DomainValid
 		ExpiresAt:        s.approvalDeadline(cert),
 	}
 }
+
+// saveValidationProgress saves a pending certificate after a validation
+// pass. When a request (a resend, an approval) changed the record since it
+// was read, it copies the e-mail delivery state of names whose link is
+// unchanged onto the fresh record and saves that, so messages already sent
+// are not sent again on the next pass.
+func (s *Service) saveValidationProgress(ctx context.Context, cert *store.Certificate) error {
+	for range 3 {
+		cert.UpdatedAt = s.clock.Now()
+		err := s.store.UpdateCertificate(ctx, cert)
+		if err == nil {
+			s.logger.Info("domain validation progressed", "arn", cert.ARN, "account", cert.Account)
+			return nil
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("save certificate %s: %w", cert.ARN, err)
+		}
+
+		fresh, err := s.store.GetCertificate(ctx, cert.Account, cert.Region, cert.ARN)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read certificate %s: %w", cert.ARN, err)
+		}
+		if fresh.Status != StatusPendingValidation {
+			return nil
+		}
+		mergeEmailDelivery(fresh.DomainValidations, cert.DomainValidations)
+		cert = fresh
+	}
+	s.logger.Warn("certificate kept changing; validation progress not saved", "arn", cert.ARN)
+	return nil
+}
+
+// mergeEmailDelivery copies delivery state from done to the pending names
+// of into that still carry the same approval nonce.
+func mergeEmailDelivery(into, done []store.DomainValidation) {
+	for i := range into {
+		target := &into[i]
+		source := findValidation(done, target.DomainName)
+		if source == nil || target.ValidationStatus != ValidationPending || source.ApprovalNonce != target.ApprovalNonce {
+			continue
+		}
+		target.EmailDelivered = source.EmailDelivered
+		target.EmailBounced = source.EmailBounced
+		target.EmailAttempts = source.EmailAttempts
+		target.EmailNextAttemptAt = source.EmailNextAttemptAt
+	}
+}

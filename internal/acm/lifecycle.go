@@ -46,7 +46,7 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	if !allNamesValidated(cert.DomainValidations) {
 		next = earliest(next, validationDeadline(cert))
 		if changed {
-			return next, s.save(ctx, cert, "domain validation progressed")
+			return next, s.saveValidationProgress(ctx, cert)
 		}
 		return next, nil
 	}
