@@ -44,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return readyCommand(args[1:], stdout, stderr)
 	case "rotate-master-key":
 		return rotateMasterKey(args[1:], stdout, stderr)
+	case "in-use":
+		return inUse(args[1:], stdout, stderr, os.Getenv)
 	case "version":
 		fmt.Fprintln(stdout, "openacm", version)
 		return 0
@@ -67,6 +69,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "  rotate-master-key")
 	fmt.Fprintln(w, "            replace the master key and rewrap every stored private key while servers run;")
 	fmt.Fprintln(w, "            takes the flags of serve, of which it uses --data-dir and --master-key-file")
+	fmt.Fprintln(w, "  in-use    mark a certificate as used by a resource: in-use add|remove --certificate-arn ARN --resource-arn ARN")
 	fmt.Fprintln(w, "  version   print the version")
 	fmt.Fprintln(w, "  help      print this help")
 	fmt.Fprintln(w)

@@ -13,10 +13,8 @@ import (
 
 // Certificate statuses that only the state controls set for now.
 const (
-	StatusInactive           = "INACTIVE"
-	StatusExpired            = "EXPIRED"
-	StatusValidationTimedOut = "VALIDATION_TIMED_OUT"
-	StatusRevoked            = "REVOKED"
+	StatusInactive = "INACTIVE"
+	StatusRevoked  = "REVOKED"
 )
 
 // failureReasons and revocationReasons are ACM's FailureReason and

@@ -105,6 +105,7 @@ func certificateDetail(cert *store.Certificate) CertificateDetail {
 		ExtendedKeyUsages:       []ExtendedKeyUsage{},
 		CertificateAuthorityArn: cert.CertificateAuthorityArn,
 		RenewalEligibility:      cert.RenewalEligibility,
+		RenewalSummary:          renewalSummary(cert.Renewal),
 		Options: &CertificateOptions{
 			CertificateTransparencyLoggingPreference: cert.CTLoggingPreference,
 			Export:                                   cert.ExportOption,
@@ -137,6 +138,9 @@ func domainValidations(validations []store.DomainValidation) []DomainValidation 
 		}
 		if v.ResourceRecordName != "" {
 			rendered.ResourceRecord = &ResourceRecord{Name: v.ResourceRecordName, Type: v.ResourceRecordType, Value: v.ResourceRecordValue}
+		}
+		if v.RedirectFrom != "" {
+			rendered.HttpRedirect = &HttpRedirect{RedirectFrom: v.RedirectFrom, RedirectTo: v.RedirectTo}
 		}
 		out = append(out, rendered)
 	}

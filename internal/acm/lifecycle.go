@@ -11,11 +11,15 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// Advance moves one pending certificate as far as it can go now: it
-// approves names whose validation passed and issues the certificate once
-// every name is approved. It returns when the certificate should be looked
-// at again, or the zero time when only an outside event can move it.
+// Advance moves one certificate as far as it can go now. A pending
+// certificate has its names checked and is issued once every name is
+// approved; an issued one is renewed, announced or expired (see
+// maintainIssued). It returns when the certificate should be looked at
+// again, or the zero time when only an outside event can move it.
 func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Time, error) {
+	if cert.Status == StatusIssued {
+		return s.maintainIssued(ctx, cert)
+	}
 	if cert.Status != StatusPendingValidation {
 		return time.Time{}, nil
 	}
@@ -30,16 +34,37 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 		return time.Time{}, s.save(ctx, cert, "certificate failed")
 	}
 
-	changed, next := s.validateNames(ctx, cert)
-	if !allNamesValidated(cert) {
+	if !s.clock.Now().Before(validationDeadline(cert)) {
+		cert.Status = StatusValidationTimedOut
+		return time.Time{}, s.save(ctx, cert, "certificate validation timed out")
+	}
+
+	changed, next := s.validateNames(ctx, cert, cert.DomainValidations)
+	if reason := failedNameReason(cert.DomainValidations); reason != "" {
+		cert.Status = StatusFailed
+		cert.FailureReason = reason
+		return time.Time{}, s.save(ctx, cert, "certificate failed")
+	}
+	if !allNamesValidated(cert.DomainValidations) {
+		next = earliest(next, validationDeadline(cert))
 		if changed {
-			return next, s.save(ctx, cert, "domain validation progressed")
+			return next, s.saveValidationProgress(ctx, cert)
 		}
 		return next, nil
 	}
 
 	if changed {
 		s.observer.NamesValidated(cert.ValidationMethod, s.clock.Now().Sub(cert.CreatedAt))
+	}
+
+	denied, retryAt := s.checkCAA(ctx, cert)
+	if denied {
+		cert.Status = StatusFailed
+		cert.FailureReason = FailureCAAError
+		return time.Time{}, s.save(ctx, cert, "certificate failed")
+	}
+	if !retryAt.IsZero() {
+		return retryAt, nil
 	}
 
 	started := time.Now()
@@ -54,6 +79,7 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 		return time.Time{}, err
 	}
 	s.auditIssue(ctx, cert, audit.ResultSuccess)
+	s.publishAvailable(cert, "ISSUANCE")
 	return time.Time{}, nil
 }
 
@@ -68,33 +94,39 @@ func (s *Service) auditIssue(ctx context.Context, cert *store.Certificate, resul
 	})
 }
 
-// validateNames checks every pending name once. It reports whether any
-// status changed and when the next check is due.
-func (s *Service) validateNames(ctx context.Context, cert *store.Certificate) (changed bool, next time.Time) {
+// validateNames checks every pending name of validations once. It reports
+// whether any validation changed and when the next check is due.
+func (s *Service) validateNames(ctx context.Context, cert *store.Certificate, validations []store.DomainValidation) (changed bool, next time.Time) {
 	now := s.clock.Now()
-	for i := range cert.DomainValidations {
-		validation := &cert.DomainValidations[i]
+	for i := range validations {
+		validation := &validations[i]
 		if validation.ValidationStatus != ValidationPending {
 			continue
 		}
 
-		approved, retryAt := s.checkName(ctx, cert, validation, now)
-		if approved {
+		result := s.checkName(ctx, cert, validation, now)
+		switch {
+		case result.approved:
 			validation.ValidationStatus = ValidationSuccess
 			changed = true
 			continue
+		case result.failure != "":
+			validation.ValidationStatus = ValidationFailed
+			validation.EmailNextAttemptAt = time.Time{}
+			changed = true
+			continue
 		}
-		next = earliest(next, retryAt)
+		changed = changed || result.changed
+		next = earliest(next, result.retryAt)
 	}
 	return changed, next
 }
 
-// checkName runs the validation of one name. When the name is not approved
-// it returns when to check again (zero: wait for an outside event).
-func (s *Service) checkName(ctx context.Context, cert *store.Certificate, validation *store.DomainValidation, now time.Time) (bool, time.Time) {
+// checkName runs the validation of one name.
+func (s *Service) checkName(ctx context.Context, cert *store.Certificate, validation *store.DomainValidation, now time.Time) nameCheck {
 	if s.config.AutoValidate {
 		approveAt := cert.CreatedAt.Add(s.config.AutoValidateDelay)
-		return !now.Before(approveAt), approveAt
+		return nameCheck{approved: !now.Before(approveAt), retryAt: approveAt}
 	}
 
 	switch validation.ValidationMethod {
@@ -104,20 +136,35 @@ func (s *Service) checkName(ctx context.Context, cert *store.Certificate, valida
 			s.logger.Warn("dns validation lookup failed; will retry",
 				"arn", cert.ARN, "name", validation.ResourceRecordName, "error", err)
 		}
-		return found, now.Add(s.config.RecheckInterval)
+		return nameCheck{approved: found, retryAt: now.Add(s.config.RecheckInterval)}
+	case MethodHTTP:
+		return s.checkHTTP(ctx, cert, validation, now)
+	case MethodEmail:
+		return s.checkEmail(ctx, cert, validation, now)
 	default:
-		// TODO: send approval e-mail; until then EMAIL names stay pending in real mode.
-		return false, time.Time{}
+		s.logger.Error("unknown validation method; name stays pending", "arn", cert.ARN, "method", validation.ValidationMethod)
+		return nameCheck{}
 	}
 }
 
-func allNamesValidated(cert *store.Certificate) bool {
-	for _, validation := range cert.DomainValidations {
+func allNamesValidated(validations []store.DomainValidation) bool {
+	for _, validation := range validations {
 		if validation.ValidationStatus != ValidationSuccess {
 			return false
 		}
 	}
 	return true
+}
+
+// failedNameReason returns NO_AVAILABLE_CONTACTS when a name failed, or "".
+// A failed name can only come from e-mail delivery so far.
+func failedNameReason(validations []store.DomainValidation) string {
+	for _, validation := range validations {
+		if validation.ValidationStatus == ValidationFailed {
+			return FailureNoAvailableContacts
+		}
+	}
+	return ""
 }
 
 // issue generates the certificate's key and signs it with OpenACM's CA.

@@ -109,7 +109,7 @@ func (s *Service) RequestCertificate(ctx context.Context, caller Caller, in *Req
 		cert.CertificateAuthorityArn = in.CertificateAuthorityArn
 	} else {
 		cert.ValidationMethod = method
-		cert.DomainValidations = s.newDomainValidations(caller.Account, names, validationDomains, method)
+		cert.DomainValidations = s.newDomainValidations(caller, names, validationDomains, method)
 	}
 
 	if err := s.checkCertificateQuota(ctx, caller); err != nil {
@@ -187,9 +187,7 @@ func requestedValidationMethod(requested, managedBy string) (string, error) {
 			return "", apierr.New(apierr.InvalidParameter,
 				"HTTP validation is only available for certificates managed by CLOUDFRONT.")
 		}
-		// TODO: fetch and check HttpRedirect targets; until then HTTP validation is rejected.
-		return "", apierr.New(apierr.InvalidParameter,
-			"HTTP validation is not supported by this OpenACM server yet; use DNS or EMAIL.")
+		return MethodHTTP, nil
 	default:
 		return requested, nil
 	}
@@ -239,7 +237,7 @@ func checkTagKeys(tags []Tag) error {
 }
 
 // newDomainValidations returns the pending validation of every name.
-func (s *Service) newDomainValidations(account string, names []string, validationDomains map[string]string, method string) []store.DomainValidation {
+func (s *Service) newDomainValidations(caller Caller, names []string, validationDomains map[string]string, method string) []store.DomainValidation {
 	validations := make([]store.DomainValidation, 0, len(names))
 	for _, name := range names {
 		validationDomain, ok := validationDomains[strings.ToLower(name)]
@@ -255,12 +253,15 @@ func (s *Service) newDomainValidations(account string, names []string, validatio
 		}
 		switch method {
 		case MethodDNS:
-			record := s.validationRecord(account, name)
+			record := s.validationRecord(caller.Account, name)
 			validation.ResourceRecordName = record.Name
 			validation.ResourceRecordType = record.Type
 			validation.ResourceRecordValue = record.Value
 		case MethodEmail:
 			validation.ValidationEmails = validationEmails(validationDomain)
+			validation.ApprovalNonce = newApprovalNonce()
+		case MethodHTTP:
+			validation.RedirectFrom, validation.RedirectTo = s.httpRedirect(caller, name)
 		}
 		validations = append(validations, validation)
 	}

@@ -67,8 +67,11 @@ type Config struct {
 	// 0 means no quota.
 	MaxCertificates int
 	// RecordKey keys the hash that derives DNS validation records, so the
-	// same account and name always get the same record.
+	// same account and name always get the same record. It also keys the
+	// tokens of e-mail approval links.
 	RecordKey []byte
+	// ApprovalURL is the absolute URL of the e-mail approval page.
+	ApprovalURL string
 }
 
 // Service runs the ACM operations.
@@ -82,6 +85,10 @@ type Service struct {
 	wake   func()
 
 	observer Observer
+	mailer   Mailer
+	redirect RedirectChecker
+	caa      CAAChecker
+	events   EventSink
 }
 
 // Deps are the collaborators a Service needs.
@@ -96,6 +103,14 @@ type Deps struct {
 
 	// Observer is told outcomes for metrics; nil means nobody listens.
 	Observer Observer
+	// Mailer, Redirect and CAA are the e-mail, HTTP and CAA checks of real
+	// validation; a nil one leaves names of that method pending (Mailer,
+	// Redirect) or skips the check (CAA).
+	Mailer   Mailer
+	Redirect RedirectChecker
+	CAA      CAAChecker
+	// Events receives certificate events; nil drops them.
+	Events EventSink
 }
 
 // New returns a Service. deps.DNS may be nil when config.AutoValidate is set.
@@ -118,6 +133,10 @@ func New(config Config, deps Deps) *Service {
 		wake:   wake,
 
 		observer: observer,
+		mailer:   deps.Mailer,
+		redirect: deps.Redirect,
+		caa:      deps.CAA,
+		events:   deps.Events,
 	}
 }
 

@@ -81,6 +81,7 @@ type DomainValidation struct {
 	ValidationDomain string          `json:"ValidationDomain,omitempty"`
 	ValidationStatus string          `json:"ValidationStatus,omitempty"`
 	ResourceRecord   *ResourceRecord `json:"ResourceRecord,omitempty"`
+	HttpRedirect     *HttpRedirect   `json:"HttpRedirect,omitempty"`
 	ValidationMethod string          `json:"ValidationMethod,omitempty"`
 }
 
@@ -119,6 +120,7 @@ type CertificateDetail struct {
 	ExtendedKeyUsages       []ExtendedKeyUsage  `json:"ExtendedKeyUsages"`
 	CertificateAuthorityArn string              `json:"CertificateAuthorityArn,omitempty"`
 	RenewalEligibility      string              `json:"RenewalEligibility,omitempty"`
+	RenewalSummary          *RenewalSummary     `json:"RenewalSummary,omitempty"`
 	Options                 *CertificateOptions `json:"Options,omitempty"`
 }
 

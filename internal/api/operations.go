@@ -41,6 +41,10 @@ func inputArn(in any) string {
 		return v.CertificateArn
 	case *acm.ResourceTagsInput:
 		return v.ResourceArn
+	case *acm.ResendValidationEmailInput:
+		return v.CertificateArn
+	case *acm.CertificateUseInput:
+		return v.CertificateArn
 	}
 	return ""
 }
@@ -67,6 +71,17 @@ func acmOperations(s *acm.Service) map[string]operation {
 		"TagResource":                      handle(s.TagResource),
 		"UntagResource":                    handle(s.UntagResource),
 		"ListTagsForResource":              handle(s.ListTagsForResource),
+		"ResendValidationEmail":            handle(s.ResendValidationEmail),
+	}
+}
+
+// adminOperations is the table of OpenACM's own operations under the
+// OpenACMAdmin. target prefix. They are signed like ACM calls and act on
+// the signing account's certificates.
+func adminOperations(s *acm.Service) map[string]operation {
+	return map[string]operation{
+		"AddCertificateUse":    handle(s.AddCertificateUse),
+		"RemoveCertificateUse": handle(s.RemoveCertificateUse),
 	}
 }
 
@@ -77,6 +92,4 @@ var unbuiltACMOperations = []string{
 	"ExportCertificate",
 	"RenewCertificate",
 	"RevokeCertificate",
-	// ResendValidationEmail waits for e-mail validation to send mail.
-	"ResendValidationEmail",
 }

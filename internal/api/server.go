@@ -29,9 +29,12 @@ import (
 const MaxBodyBytes = 4 << 20
 
 // Target prefixes of the services OpenACM serves over AWS JSON 1.1.
+// adminTargetPrefix is OpenACM's own: operations that AWS performs
+// inside its services, such as attaching a certificate to a load balancer.
 const (
-	acmTargetPrefix = "CertificateManager."
-	pcaTargetPrefix = "ACMPrivateCA."
+	acmTargetPrefix   = "CertificateManager."
+	pcaTargetPrefix   = "ACMPrivateCA."
+	adminTargetPrefix = "OpenACMAdmin."
 )
 
 // PKI serves the issuing CA's public material.
@@ -45,12 +48,14 @@ type PKI interface {
 
 // Server is the HTTP front end.
 type Server struct {
-	operations map[string]operation
-	verifier   *sigv4.Verifier
-	pki        PKI
-	ready      func() bool
-	logger     *slog.Logger
-	model      *model.Service
+	service         *acm.Service
+	operations      map[string]operation
+	adminOperations map[string]operation
+	verifier        *sigv4.Verifier
+	pki             PKI
+	ready           func() bool
+	logger          *slog.Logger
+	model           *model.Service
 
 	metrics  *metrics.Metrics
 	controls *StateControls
@@ -67,13 +72,15 @@ func WithMetrics(m *metrics.Metrics) Option {
 // store is open and the worker runs.
 func New(service *acm.Service, verifier *sigv4.Verifier, pki PKI, ready func() bool, logger *slog.Logger, options ...Option) *Server {
 	s := &Server{
-		operations: acmOperations(service),
-		verifier:   verifier,
-		pki:        pki,
-		ready:      ready,
-		logger:     logger,
-		model:      model.ACM(),
-		now:        time.Now,
+		service:         service,
+		operations:      acmOperations(service),
+		adminOperations: adminOperations(service),
+		verifier:        verifier,
+		pki:             pki,
+		ready:           ready,
+		logger:          logger,
+		model:           model.ACM(),
+		now:             time.Now,
 	}
 	for _, option := range options {
 		option(s)
@@ -90,6 +97,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+RootCertificatePEMPath, s.serveRootPEM)
 	mux.HandleFunc("GET "+IntermediateCertificatePath, s.serveIntermediate)
 	mux.HandleFunc("GET "+CRLPath, s.serveCRL)
+	mux.HandleFunc("GET "+ApprovalPath, s.serveApprovalPage)
+	mux.HandleFunc("POST "+ApprovalPath, s.approveFromForm)
 	mux.HandleFunc("POST /{$}", s.serveAWS)
 	mux.HandleFunc("POST "+ResetPath, s.serveReset)
 	mux.HandleFunc("POST "+CertificateStatePath, s.serveCertificateState)
@@ -146,14 +155,20 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 			"The request has no X-Amz-Target header; set it to CertificateManager.<Operation>.")
 	}
 	op, ok := s.operations[operationName]
-	if service != acmTargetPrefix || !ok {
+	if service == adminTargetPrefix {
+		op, ok = s.adminOperations[operationName]
+	}
+	if (service != acmTargetPrefix && service != adminTargetPrefix) || !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
 	}
 	if err := s.checkThrottle(identity.Credential.Account, target); err != nil {
 		return nil, err
 	}
-	if err := s.model.CheckInput(operationName, body); err != nil {
-		return nil, err
+	// Admin operations are not in the ACM model; they check their own input.
+	if service == acmTargetPrefix {
+		if err := s.model.CheckInput(operationName, body); err != nil {
+			return nil, err
+		}
 	}
 
 	caller := acm.Caller{Account: identity.Credential.Account, Region: identity.Region}

@@ -20,6 +20,7 @@ import (
 	"github.com/openacm/openacm/internal/auth"
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
+	"github.com/openacm/openacm/internal/events"
 	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/ownca"
@@ -63,12 +64,14 @@ type App struct {
 	http        *http.Server
 	worker      *worker.Worker
 	metrics     *metrics.Metrics
+	webhook     *events.Webhook
 
 	stopWorker context.CancelFunc
 	workerDone <-chan struct{}
 	serveDone  chan error
 	closeOnce  sync.Once
 	closeErr   error
+	options    Options
 }
 
 // Options are test hooks; the zero value is what production uses.
@@ -77,6 +80,10 @@ type Options struct {
 	Clock clock.Clock
 	// Listener replaces listening on cfg.Listen, so tests can use port 0.
 	Listener net.Listener
+	// HTTPValidationPort, when set, replaces ports 80 and 443 in HTTP
+	// validation fetches, so a test web server on a loopback port can
+	// stand in for a domain's.
+	HTTPValidationPort int
 }
 
 // Start opens everything and begins serving. Close stops it.
@@ -94,8 +101,9 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, options 
 			return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 		}
 	}
-	a := &App{config: cfg, logger: logger, listener: listener}
+	a := &App{config: cfg, logger: logger, listener: listener, options: options}
 	if err := a.start(ctx, clk); err != nil {
+		a.closeWebhook()
 		_ = listener.Close()
 		if a.store != nil {
 			_ = a.store.Close()
@@ -189,13 +197,22 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 
 // newService builds the ACM service for the configured validation mode.
 func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, authority *ownca.Authority, recordKey []byte) (*acm.Service, error) {
-	var dns acm.CNAMEChecker
+	deps := acm.Deps{
+		Store:  st,
+		Clock:  clk,
+		CA:     authority.CA,
+		Logger: a.logger,
+		Events: a.eventSinks(),
+	}
 	if cfg.Validation == config.ValidationReal {
 		checker, err := validation.NewDNSChecker(cfg.DNSResolver, dnsTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("set up DNS resolver: %w", err)
 		}
-		dns = checker
+		deps.DNS = checker
+		if err := a.addDomainControl(&deps, checker); err != nil {
+			return nil, err
+		}
 	}
 
 	base := cfg.BaseURL()
@@ -210,16 +227,10 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 		CRLURL:                   base + api.CRLPath,
 		MaxCertificates:          cfg.CertificateQuota(),
 		RecordKey:                recordKey,
+		ApprovalURL:              base + api.ApprovalPath,
 	}
-	return acm.New(serviceConfig, acm.Deps{
-		Store:  st,
-		Clock:  clk,
-		CA:     authority.CA,
-		DNS:    dns,
-		Logger: a.logger,
-
-		Observer: a.metrics,
-	}), nil
+	deps.Observer = a.metrics
+	return acm.New(serviceConfig, deps), nil
 }
 
 // stateControls returns the test-environment controls, on or off as configured.
@@ -275,6 +286,7 @@ func (a *App) Close(ctx context.Context) error {
 
 		a.stopWorker()
 		<-a.workerDone
+		a.closeWebhook()
 
 		err = errors.Join(err, a.store.Close())
 		a.closeErr = err

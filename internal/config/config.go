@@ -61,6 +61,15 @@ type Config struct {
 	TLSKey          string
 	Throttle        string
 	MaxCertificates int
+
+	// Settings of e-mail validation, CAA checks and events; see domaincontrol.go.
+	SMTPAddr         string
+	SMTPFrom         string
+	SMTPStartTLS     bool
+	SMTPUsername     string
+	SMTPPasswordFile string
+	CAAIdentities    string
+	EventWebhookURL  string
 }
 
 // MasterKeyEnv is the environment variable that may hold the master keys
@@ -86,6 +95,9 @@ func Default() Config {
 		LogFormat:                "text",
 		StateControls:            StateControlsAuto,
 		Throttle:                 "off",
+		SMTPFrom:                 "openacm@localhost",
+		SMTPStartTLS:             true,
+		CAAIdentities:            DefaultCAAIdentities,
 	}
 }
 
@@ -129,6 +141,13 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.TLSKey, "tls-key", "PEM private key of --tls-cert"),
 		stringFlag(&c.Throttle, "throttle", "request rate limits per account and operation: off, aws (ACM's published rates), or Target=rate,...,*=rate in requests per second"),
 		intFlag(&c.MaxCertificates, "max-certificates", "quota of certificates per account and region; 0 means none, or 2500 with --throttle aws"),
+		stringFlag(&c.SMTPAddr, "smtp-addr", "host:port of the SMTP server that sends approval e-mail for EMAIL validation in real mode (default: none, so EMAIL names stay pending)"),
+		stringFlag(&c.SMTPFrom, "smtp-from", "sender address of approval e-mail"),
+		boolFlag(&c.SMTPStartTLS, "smtp-starttls", "require STARTTLS before authenticating and sending"),
+		stringFlag(&c.SMTPUsername, "smtp-username", "SMTP AUTH PLAIN user name; the password comes from --smtp-password-file or OPENACM_SMTP_PASSWORD"),
+		stringFlag(&c.SMTPPasswordFile, "smtp-password-file", "file whose first line is the SMTP password"),
+		stringFlag(&c.CAAIdentities, "caa-identities", "comma-separated issuer domain names that CAA records must name for real validation to issue"),
+		stringFlag(&c.EventWebhookURL, "event-webhook-url", "http or https URL that receives each certificate event as a JSON POST (default: none, events go only to the log)"),
 	}
 }
 
@@ -253,7 +272,7 @@ func (c *Config) validateSecurity() error {
 	if c.MaxCertificates < 0 {
 		return fmt.Errorf("invalid --max-certificates %d: want 0 (no quota) or more", c.MaxCertificates)
 	}
-	return nil
+	return c.validateDomainControl()
 }
 
 // StateControlsEnabled reports whether the test-environment state controls

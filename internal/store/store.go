@@ -73,6 +73,14 @@ type Certificate struct {
 	Exported           bool
 	RenewalEligibility string
 
+	// ValidationStartedAt opens the 72-hour validation window: the request
+	// time, or the last ResendValidationEmail. Zero means CreatedAt.
+	ValidationStartedAt time.Time
+	// Renewal is the latest managed renewal, or nil before the first one.
+	Renewal *Renewal
+	// ExpiryNoticeAt is when the last approaching-expiration event was sent.
+	ExpiryNoticeAt time.Time
+
 	// Version counts updates; UpdateCertificate succeeds only when it still
 	// equals the stored value, so concurrent writers cannot lose each other's changes.
 	Version   int64
@@ -93,6 +101,34 @@ type DomainValidation struct {
 
 	// ValidationEmails are the approval addresses for EMAIL validation.
 	ValidationEmails []string
+
+	// RedirectFrom and RedirectTo are the HTTP validation redirect; empty
+	// for other methods.
+	RedirectFrom string
+	RedirectTo   string
+
+	// ApprovalNonce is the random input of the e-mail approval link's
+	// token; replacing it voids every link sent before.
+	ApprovalNonce string
+	// EmailDelivered and EmailBounced are the approval addresses that
+	// accepted or permanently rejected the message.
+	EmailDelivered []string
+	EmailBounced   []string
+	// EmailAttempts counts delivery rounds; EmailNextAttemptAt is when the
+	// next round for the remaining addresses is due.
+	EmailAttempts      int
+	EmailNextAttemptAt time.Time
+}
+
+// Renewal is the state of one managed renewal of a certificate.
+type Renewal struct {
+	// Status is PENDING_AUTO_RENEWAL, PENDING_VALIDATION, SUCCESS or FAILED.
+	Status string
+	// StatusReason is a FailureReason value when Status is FAILED.
+	StatusReason      string
+	DomainValidations []DomainValidation
+	StartedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // ExtendedKeyUsage is an extended key usage as ACM names it, with its OID.
@@ -180,6 +216,11 @@ type Store interface {
 	// PendingCertificates returns up to limit certificates of any account in
 	// status PENDING_VALIDATION, oldest first, for the background worker.
 	PendingCertificates(ctx context.Context, limit int) ([]*Certificate, error)
+
+	// IssuedCertificates returns up to limit certificates of any account in
+	// status ISSUED whose ARN sorts after afterARN, in ARN order, so the
+	// worker can page through all of them.
+	IssuedCertificates(ctx context.Context, afterARN string, limit int) ([]*Certificate, error)
 
 	// ListTags returns the certificate's tags in the order they were first added.
 	ListTags(ctx context.Context, account, region, arn string) ([]Tag, error)

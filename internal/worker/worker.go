@@ -39,6 +39,9 @@ type Options struct {
 	// IdleInterval is the longest sleep between passes when nothing is due,
 	// so work written by another node is picked up.
 	IdleInterval time.Duration
+	// SweepInterval is the least time, on the worker's clock, between two
+	// sweeps over every issued certificate for expiry, renewal and events.
+	SweepInterval time.Duration
 
 	// Observer is told about every pass of Run; nil means nobody listens.
 	Observer Observer
@@ -53,6 +56,12 @@ type Worker struct {
 	options  Options
 	wake     chan struct{}
 	running  atomic.Bool
+
+	// passMu makes passes run one at a time, so a test's RunOnce and the
+	// loop never act on one certificate at once (and never send its
+	// approval e-mail twice).
+	passMu    sync.Mutex
+	lastSweep time.Time
 }
 
 // New returns a Worker.
@@ -65,6 +74,9 @@ func New(st store.Store, advancer Advancer, clk clock.Clock, logger *slog.Logger
 	}
 	if options.IdleInterval <= 0 {
 		options.IdleInterval = 5 * time.Second
+	}
+	if options.SweepInterval <= 0 {
+		options.SweepInterval = time.Minute
 	}
 	return &Worker{
 		store:    st,
@@ -152,8 +164,10 @@ func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, er
 	return next, err
 }
 
-// RunOnce advances every pending certificate once and returns the earliest
-// time one of them is due again (zero when none is). Tests call it directly.
+// RunOnce advances every pending certificate once, sweeps the issued ones
+// when SweepInterval passed since the last sweep, and returns the earliest
+// time a pending certificate is due again (zero when none is). Tests call
+// it directly.
 func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
 	next, _, err := w.pass(ctx)
 	return next, err
@@ -161,18 +175,50 @@ func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
 
 // pass is RunOnce that also returns how many pending certificates it read.
 func (w *Worker) pass(ctx context.Context) (time.Time, int, error) {
+	w.passMu.Lock()
+	defer w.passMu.Unlock()
+
 	pending, err := w.store.PendingCertificates(ctx, w.options.Batch)
 	if err != nil {
 		return time.Time{}, 0, err
 	}
+	next := w.advanceAll(ctx, pending)
 
+	if now := w.clock.Now(); w.lastSweep.IsZero() || !now.Before(w.lastSweep.Add(w.options.SweepInterval)) {
+		if err := w.sweepIssued(ctx); err != nil {
+			return next, len(pending), err
+		}
+		w.lastSweep = now
+	}
+	return next, len(pending), nil
+}
+
+// sweepIssued advances every issued certificate, a page at a time.
+func (w *Worker) sweepIssued(ctx context.Context) error {
+	after := ""
+	for {
+		issued, err := w.store.IssuedCertificates(ctx, after, w.options.Batch)
+		if err != nil {
+			return err
+		}
+		if len(issued) == 0 {
+			return nil
+		}
+		w.advanceAll(ctx, issued)
+		after = issued[len(issued)-1].ARN
+	}
+}
+
+// advanceAll advances certs with up to Parallelism at once and returns the
+// earliest due time they report.
+func (w *Worker) advanceAll(ctx context.Context, certs []*store.Certificate) time.Time {
 	var (
 		mu    sync.Mutex
 		next  time.Time
 		group sync.WaitGroup
 		slots = make(chan struct{}, w.options.Parallelism)
 	)
-	for _, cert := range pending {
+	for _, cert := range certs {
 		slots <- struct{}{}
 		group.Go(func() {
 			defer func() { <-slots }()
@@ -191,5 +237,5 @@ func (w *Worker) pass(ctx context.Context) (time.Time, int, error) {
 		})
 	}
 	group.Wait()
-	return next, len(pending), nil
+	return next
 }

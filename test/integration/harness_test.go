@@ -27,11 +27,19 @@ type server struct {
 	app     *app.App
 	config  config.Config
 	dataDir string
+	// options are the app test hooks; start fills in the listener.
+	options app.Options
 }
 
 // startServer starts OpenACM on 127.0.0.1 with a fresh data dir and auto
 // validation after 200 ms; edit changes the configuration first.
 func startServer(t *testing.T, edit ...func(*config.Config)) *server {
+	t.Helper()
+	return startServerWith(t, app.Options{}, edit...)
+}
+
+// startServerWith is startServer with app test hooks, such as a fake clock.
+func startServerWith(t *testing.T, options app.Options, edit ...func(*config.Config)) *server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -40,7 +48,7 @@ func startServer(t *testing.T, edit ...func(*config.Config)) *server {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	s := &server{t: t, config: cfg, dataDir: cfg.DataDir}
+	s := &server{t: t, config: cfg, dataDir: cfg.DataDir, options: options}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -57,7 +65,9 @@ func (s *server) start() {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{s.t}, nil))
 	}
-	running, err := app.Start(context.Background(), s.config, logger, app.Options{Listener: listener})
+	options := s.options
+	options.Listener = listener
+	running, err := app.Start(context.Background(), s.config, logger, options)
 	if err != nil {
 		s.t.Fatalf("start server: %v", err)
 	}

@@ -202,10 +202,6 @@ func TestResourceTagOperations(t *testing.T) {
 
 	for _, op := range []func() error{
 		func() error {
-			_, err := client.ResendValidationEmail(ctx, &acm.ResendValidationEmailInput{CertificateArn: req.CertificateArn, Domain: aws.String("tags.example.com"), ValidationDomain: aws.String("example.com")})
-			return err
-		},
-		func() error {
 			_, err := client.ListAcmeEndpoints(ctx, &acm.ListAcmeEndpointsInput{})
 			return err
 		},

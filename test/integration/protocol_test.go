@@ -161,13 +161,13 @@ func TestProtocolErrors(t *testing.T) {
 			wantMessage: "The operation CertificateManager.MakeCoffee is not supported by this server.",
 		},
 		{
-			name:        "ResendValidationEmail not built",
-			target:      "CertificateManager.ResendValidationEmail",
+			name:        "ACME endpoint operation not built",
+			target:      "CertificateManager.ListAcmeEndpoints",
 			body:        "{}",
 			credentials: &testCredentials,
 			wantStatus:  400,
 			wantCode:    "UnknownOperationException",
-			wantMessage: "The operation CertificateManager.ResendValidationEmail is not supported by this server.",
+			wantMessage: "The operation CertificateManager.ListAcmeEndpoints is not supported by this server.",
 		},
 		{
 			name:        "ExportCertificate not built",
@@ -292,7 +292,7 @@ func TestProtocolRequestIDOnEveryReply(t *testing.T) {
 		"success":       callRaw(t, s, "us-east-1", "ListCertificates", "{}"),
 		"validation":    callRaw(t, s, "us-east-1", "ListCertificates", `{"MaxItems": 0}`),
 		"serialization": callRaw(t, s, "us-east-1", "ListCertificates", "not json"),
-		"unknown":       callRaw(t, s, "us-east-1", "ResendValidationEmail", "{}"),
+		"unknown":       callRaw(t, s, "us-east-1", "ListAcmeEndpoints", "{}"),
 		"unsigned":      sendRaw(t, newRawRequest(t, s, "CertificateManager.ListCertificates", "{}")),
 	}
 

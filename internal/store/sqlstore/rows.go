@@ -82,6 +82,10 @@ type certDetails struct {
 	InUseBy            []string `json:"in_use_by"`
 	Exported           bool     `json:"exported,omitempty"`
 	RenewalEligibility string   `json:"renewal_eligibility,omitempty"`
+
+	ValidationStartedAt time.Time   `json:"validation_started_at,omitzero"`
+	Renewal             *renewalRow `json:"renewal,omitempty"`
+	ExpiryNoticeAt      time.Time   `json:"expiry_notice_at,omitzero"`
 }
 
 type domainValidationRow struct {
@@ -93,6 +97,14 @@ type domainValidationRow struct {
 	ResourceRecordType  string   `json:"resource_record_type,omitempty"`
 	ResourceRecordValue string   `json:"resource_record_value,omitempty"`
 	ValidationEmails    []string `json:"validation_emails"`
+
+	RedirectFrom       string    `json:"redirect_from,omitempty"`
+	RedirectTo         string    `json:"redirect_to,omitempty"`
+	ApprovalNonce      string    `json:"approval_nonce,omitempty"`
+	EmailDelivered     []string  `json:"email_delivered,omitempty"`
+	EmailBounced       []string  `json:"email_bounced,omitempty"`
+	EmailAttempts      int       `json:"email_attempts,omitempty"`
+	EmailNextAttemptAt time.Time `json:"email_next_attempt_at,omitzero"`
 }
 
 type extendedKeyUsageRow struct {
@@ -166,14 +178,12 @@ func detailsFromCertificate(cert *store.Certificate) certDetails {
 		InUseBy:                 cert.InUseBy,
 		Exported:                cert.Exported,
 		RenewalEligibility:      cert.RenewalEligibility,
+		ValidationStartedAt:     cert.ValidationStartedAt.UTC(),
+		Renewal:                 renewalRowFrom(cert.Renewal),
+		ExpiryNoticeAt:          cert.ExpiryNoticeAt.UTC(),
 	}
 
-	if cert.DomainValidations != nil {
-		details.DomainValidations = make([]domainValidationRow, len(cert.DomainValidations))
-		for i, dv := range cert.DomainValidations {
-			details.DomainValidations[i] = domainValidationRow(dv)
-		}
-	}
+	details.DomainValidations = domainValidationRows(cert.DomainValidations)
 
 	if cert.ExtendedKeyUsages != nil {
 		details.ExtendedKeyUsages = make([]extendedKeyUsageRow, len(cert.ExtendedKeyUsages))
@@ -224,16 +234,14 @@ func (r *certRow) certificate() (*store.Certificate, error) {
 		InUseBy:                 details.InUseBy,
 		Exported:                details.Exported,
 		RenewalEligibility:      details.RenewalEligibility,
+		ValidationStartedAt:     details.ValidationStartedAt.UTC(),
+		Renewal:                 details.Renewal.renewal(),
+		ExpiryNoticeAt:          details.ExpiryNoticeAt.UTC(),
 		Version:                 r.Version,
 		UpdatedAt:               fromUnixNanos(r.UpdatedAt),
 	}
 
-	if details.DomainValidations != nil {
-		cert.DomainValidations = make([]store.DomainValidation, len(details.DomainValidations))
-		for i, dv := range details.DomainValidations {
-			cert.DomainValidations[i] = store.DomainValidation(dv)
-		}
-	}
+	cert.DomainValidations = storeDomainValidations(details.DomainValidations)
 
 	if details.ExtendedKeyUsages != nil {
 		cert.ExtendedKeyUsages = make([]store.ExtendedKeyUsage, len(details.ExtendedKeyUsages))

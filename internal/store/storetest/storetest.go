@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"search bad cursor", testSearchBadCursor},
 		{"search follows updates", testSearchFollowsUpdates},
 		{"account configuration", testAccountConfiguration},
+		{"issued certificates paging", testIssuedPaging},
+		{"renewal state round trip", testRenewalRoundTrip},
 		{"init setting", testInitSetting},
 		{"init setting race", testInitSettingRace},
 		{"get setting", testGetSetting},

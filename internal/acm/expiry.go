@@ -1,0 +1,91 @@
+package acm
+
+import (
+	"context"
+	"time"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// expiryNoticeInterval is how often an approaching-expiration event is sent
+// for one certificate.
+const expiryNoticeInterval = 24 * time.Hour
+
+// validationDeadline is the end of a pending certificate's validation window.
+func validationDeadline(cert *store.Certificate) time.Time {
+	start := cert.ValidationStartedAt
+	if start.IsZero() {
+		start = cert.CreatedAt
+	}
+	return start.Add(ValidationWindow)
+}
+
+// maintainIssued looks after an issued certificate: it expires it after
+// NotAfter, runs its managed renewal, and sends the approaching-expiration
+// event once a day from DaysBeforeExpiry before NotAfter. It returns when
+// one of these is due next.
+func (s *Service) maintainIssued(ctx context.Context, cert *store.Certificate) (time.Time, error) {
+	now := s.clock.Now()
+	if !now.Before(cert.NotAfter) {
+		return time.Time{}, s.expire(ctx, cert, now)
+	}
+
+	renewal, err := s.renew(ctx, cert, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	changed, next := renewal.changed, renewal.next
+
+	noticeAt := cert.NotAfter.Add(-DefaultDaysBeforeExpiry * 24 * time.Hour)
+	if !cert.ExpiryNoticeAt.IsZero() {
+		noticeAt = later(noticeAt, cert.ExpiryNoticeAt.Add(expiryNoticeInterval))
+	}
+	var notice bool
+	if !now.Before(noticeAt) {
+		cert.ExpiryNoticeAt = now
+		notice = true
+		changed = true
+		noticeAt = now.Add(expiryNoticeInterval)
+	}
+	next = earliest(earliest(next, noticeAt), cert.NotAfter)
+
+	if !changed {
+		return next, nil
+	}
+	if err := s.save(ctx, cert, "issued certificate updated"); err != nil {
+		return time.Time{}, err
+	}
+	if renewal.renewed {
+		s.publishAvailable(cert, "RENEWAL")
+	}
+	if renewal.actionRequired {
+		s.publishRenewalActionRequired(cert)
+	}
+	if notice {
+		s.publishApproachingExpiration(cert, now)
+	}
+	return next, nil
+}
+
+// expire moves a certificate past NotAfter to EXPIRED, failing a renewal
+// that did not finish in time.
+func (s *Service) expire(ctx context.Context, cert *store.Certificate, now time.Time) error {
+	cert.Status = StatusExpired
+	if cert.Renewal != nil && (cert.Renewal.Status == RenewalPendingAutoRenewal || cert.Renewal.Status == RenewalPendingValidation) {
+		cert.Renewal.Status = RenewalFailed
+		cert.Renewal.UpdatedAt = now
+	}
+	if err := s.save(ctx, cert, "certificate expired"); err != nil {
+		return err
+	}
+	s.publishExpired(cert)
+	return nil
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
