@@ -1,9 +1,10 @@
 // Package sqlstore implements store.Store on a SQL database through
 // database/sql. It owns the schema, its migrations and every query.
-// OpenSQLite opens a SQLite file with the pure-Go modernc.org/sqlite driver.
+// OpenSQLite opens a SQLite file with the pure-Go modernc.org/sqlite
+// driver, and OpenPostgres a PostgreSQL database with pgx.
 //
 // Queries are written once with "?" placeholders and pass through a
-// dialect, so a PostgreSQL dialect can reuse them.
+// dialect, so both databases run the same queries.
 package sqlstore
 
 import (
@@ -66,7 +67,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*Store, 
 		return nil, err
 	}
 
-	migrations, err := loadMigrations(migrationFiles, "migrations")
+	migrations, err := loadMigrations(migrationFiles, "migrations", sqliteDialect)
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -169,7 +170,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools. The store must not be used afterwards.
 func (s *Store) Close() error {
-	readerErr := s.reader.Close()
+	var readerErr error
+	if s.reader != s.writer {
+		readerErr = s.reader.Close()
+	}
 	writerErr := s.writer.Close()
 
 	if err := errors.Join(readerErr, writerErr); err != nil {

@@ -1,6 +1,7 @@
 // Package storetest is a conformance suite for store.Store. Every database
 // implementation runs it, so they all keep the same contract: round-trips,
-// account isolation, idempotency, optimistic updates, paging and tag rules.
+// account isolation, idempotency, optimistic updates, paging, tag rules,
+// worker leases and the races between requests on one certificate.
 package storetest
 
 import (
@@ -45,6 +46,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"init setting race", testInitSettingRace},
 		{"get setting", testGetSetting},
 		{"ping", testPing},
+		{"claim pending certificates", testClaimPending},
+		{"claim race", testClaimRace},
+		{"lease acquire release", testLeases},
+		{"delete ends lease", testDeleteEndsLease},
+		{"tag limit race", testTagLimitRace},
+		{"delete during tag change", testDeleteDuringTagChange},
 	}
 
 	for _, tt := range tests {
