@@ -92,18 +92,20 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, options 
 // start builds the parts in dependency order.
 func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	cfg := a.config
+	nodeID := cfg.NodeID
+	if nodeID == "" {
+		nodeID = defaultNodeID()
+	}
 	a.logger.Info("openacm starting",
 		"listen", a.listener.Addr().String(),
+		"node_id", nodeID,
 		"data_dir", cfg.DataDir,
 		"validation", cfg.Validation,
 		"credentials", "built-in test credential (access key test, account "+auth.TestAccount+")")
 
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
-	}
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), a.logger)
+	st, err := openStore(ctx, cfg, a.logger)
 	if err != nil {
-		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return err
 	}
 	a.store = st
 
@@ -120,7 +122,12 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	if err != nil {
 		return err
 	}
-	a.worker = worker.New(st, service, clk, a.logger, worker.Options{Parallelism: runtime.GOMAXPROCS(0)})
+	a.worker = worker.New(st, service, clk, a.logger, worker.Options{
+		Holder:       nodeID,
+		Lease:        cfg.WorkerLease,
+		Parallelism:  runtime.GOMAXPROCS(0),
+		IdleInterval: cfg.WorkerInterval,
+	})
 	service.SetWake(a.worker.Wake)
 
 	verifier := &sigv4.Verifier{Credentials: auth.TestCredentials(), Now: clk.Now}
@@ -143,6 +150,40 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	}()
 	a.logger.Info("openacm serving", "address", a.Addr())
 	return nil
+}
+
+// openStore opens the PostgreSQL database that cfg.Store names or, when it
+// is empty, the SQLite file in the data dir.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sqlstore.Store, error) {
+	if cfg.UsesPostgres() {
+		st, err := sqlstore.OpenPostgres(ctx, cfg.Store, logger)
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", sqlstore.RedactURL(cfg.Store), err)
+		}
+		return st, nil
+	}
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+	}
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), logger)
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	return st, nil
+}
+
+// defaultNodeID returns the host name and process id, plus a random
+// suffix so that a restarted container, which often gets the same host
+// name and process id, does not pass for the node it replaces.
+func defaultNodeID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "node"
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), suffix)
 }
 
 // newService builds the ACM service for the configured validation mode.
@@ -216,7 +257,8 @@ func (a *App) URL() string {
 }
 
 // Close stops accepting requests, finishes those in flight, stops the
-// worker and closes the store.
+// worker after the certificates it is advancing, releases its leases so
+// other nodes take its pending certificates at once, and closes the store.
 func (a *App) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
 		a.logger.Info("openacm stopping")
@@ -227,6 +269,10 @@ func (a *App) Close(ctx context.Context) error {
 
 		a.stopWorker()
 		<-a.workerDone
+		if releaseErr := a.worker.ReleaseLeases(ctx); releaseErr != nil {
+			// Not a failed stop: the leases expire on their own.
+			a.logger.Warn("releasing worker leases failed; other nodes wait for them to expire", "error", releaseErr)
+		}
 
 		err = errors.Join(err, a.store.Close())
 		a.closeErr = err

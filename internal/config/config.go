@@ -39,6 +39,19 @@ type Config struct {
 	CAOrganization           string
 	PublicURL                string
 	LogFormat                string
+
+	// Store is "" for the SQLite file in DataDir, or a PostgreSQL URL
+	// (postgres:// or postgresql://) that several nodes may share.
+	Store string
+	// NodeID names this node in worker leases and logs; "" picks the host
+	// name and process id at start.
+	NodeID string
+	// WorkerInterval is the longest wait between passes of the background
+	// worker, which bounds how late a node sees work another node left.
+	WorkerInterval time.Duration
+	// WorkerLease is how long a node may work on a pending certificate
+	// before another node may take it over.
+	WorkerLease time.Duration
 }
 
 // Default returns the configuration used when nothing is set.
@@ -54,6 +67,8 @@ func Default() Config {
 		ValidationZone:           "acm-validations.aws.",
 		CAOrganization:           "OpenACM",
 		LogFormat:                "text",
+		WorkerInterval:           5 * time.Second,
+		WorkerLease:              time.Minute,
 	}
 }
 
@@ -87,6 +102,10 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.CAOrganization, "ca-organization", "subject organization of OpenACM's own CA, set when the CA is first created"),
 		stringFlag(&c.PublicURL, "public-url", "base URL at which clients reach this server, written into certificates as the CA certificate and CRL location (default: http://<listen>)"),
 		stringFlag(&c.LogFormat, "log-format", "log format: text or json"),
+		stringFlag(&c.Store, "store", "database: empty for the SQLite file in --data-dir, or a PostgreSQL URL such as postgres://openacm@db:5432/openacm?sslmode=verify-full that several nodes share"),
+		stringFlag(&c.NodeID, "node-id", "name of this node in worker leases and logs (default: host name and process id)"),
+		durationFlag(&c.WorkerInterval, "worker-interval", "longest wait between passes of the background worker, so pending work left by another node is picked up"),
+		durationFlag(&c.WorkerLease, "worker-lease", "how long a node may work on a pending certificate before another node may take it over; set it above the longest issuance"),
 	}
 }
 
@@ -182,7 +201,27 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
+	return c.validateCluster()
+}
+
+// validateCluster checks the settings of the store and of sharing work
+// between nodes.
+func (c *Config) validateCluster() error {
+	if c.Store != "" && !c.UsesPostgres() {
+		return errors.New("invalid --store: want empty for SQLite in --data-dir, or a URL starting with postgres:// or postgresql://")
+	}
+	if c.WorkerInterval <= 0 {
+		return fmt.Errorf("invalid --worker-interval %s: want more than 0", c.WorkerInterval)
+	}
+	if c.WorkerLease < time.Second {
+		return fmt.Errorf("invalid --worker-lease %s: want at least 1s", c.WorkerLease)
+	}
 	return nil
+}
+
+// UsesPostgres reports whether Store names a PostgreSQL database.
+func (c *Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
 }
 
 // BaseURL returns the URL at which clients reach the server.

@@ -2,6 +2,8 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"log/slog"
 	"testing"
 
@@ -25,4 +27,61 @@ func openPostgres(t testing.TB) *sqlstore.Store {
 
 func TestPostgresConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })
+}
+
+// TestPostgresConcurrentFirstOpen opens one empty schema from several
+// goroutines at once, as nodes starting together do: the advisory lock
+// must let exactly one of them apply the migrations and the rest find them
+// applied, and InitSetting must hand every one the same first value.
+func TestPostgresConcurrentFirstOpen(t *testing.T) {
+	const nodes = 4
+	dsn := pgtest.SchemaURL(t)
+
+	stores := make([]*sqlstore.Store, nodes)
+	values := make([]string, nodes)
+	errs := make([]error, nodes)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() {
+			<-start
+			s, err := sqlstore.OpenPostgres(context.Background(), dsn, nil)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			stores[i] = s
+
+			value, err := s.InitSetting(context.Background(), "first", []byte(fmt.Sprintf("node-%d", i)))
+			values[i], errs[i] = string(value), err
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	for i := range nodes {
+		if stores[i] != nil {
+			defer stores[i].Close()
+		}
+		if errs[i] != nil {
+			t.Fatalf("node %d: %v", i, errs[i])
+		}
+		if values[i] != values[0] {
+			t.Errorf("node %d got setting %q, node 0 got %q", i, values[i], values[0])
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"postgres://u:secret@db:5432/x?sslmode=require", "postgres://u:xxxxx@db:5432/x?sslmode=require"},
+		{"postgres://u@db/x?password=secret", "postgres://u@db/x?password=xxxxx"},
+		{"postgres://db/x", "postgres://db/x"},
+	}
+
+	for _, tc := range cases {
+		if got := sqlstore.RedactURL(tc.in); got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }
