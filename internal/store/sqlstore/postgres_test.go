@@ -3,8 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/openacm/openacm/internal/store"
