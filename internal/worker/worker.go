@@ -35,7 +35,7 @@ type Options struct {
 	Holder string
 	// Lease is how long a claim lasts while a certificate is advanced.
 	// NOTE: the lease is not renewed during one Advance, so an Advance that
-	// outlasts it may run on two nodes at once; the store's version check
+	// outlasts it may run on two nodes at once. The store's version check
 	// then keeps only the first save.
 	Lease time.Duration
 	// Batch is how many pending certificates one pass claims, oldest first.
@@ -152,8 +152,8 @@ func (w *Worker) Run(ctx context.Context) {
 // when none is). Tests call it directly.
 //
 // An advance that has started finishes even when ctx is cancelled, so a
-// stop never throws away a signed certificate before it is saved; ctx only
-// keeps further advances from starting.
+// stop never throws away a signed certificate before it is saved. A
+// cancelled ctx only keeps further advances from starting.
 func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
 	now := w.clock.Now()
 	pending, err := w.store.ClaimPendingCertificates(ctx, w.options.Holder, now, now.Add(w.options.Lease), w.options.Batch)
