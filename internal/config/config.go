@@ -47,7 +47,7 @@ type Config struct {
 	// name and process id at start.
 	NodeID string
 	// WorkerInterval is the longest wait between passes of the background
-	// worker, which bounds how late a node sees work another node left.
+	// worker, which bounds how late a node picks up work another node left.
 	WorkerInterval time.Duration
 	// WorkerLease is how long a node may work on a pending certificate
 	// before another node may take it over.

@@ -22,7 +22,7 @@ const (
 )
 
 // crashItem is what the server acknowledged about one certificate. The
-// client retries each call until the server answers, across kills, with
+// client retries each call until the server responds, across kills, with
 // the same idempotency token, so every item ends in a known state.
 type crashItem struct {
 	token   string
@@ -44,8 +44,8 @@ func TestCrashPostgres(t *testing.T) {
 }
 
 // runCrashTest puts a bounded load of RequestCertificate, tag and delete
-// calls on one server, SIGKILLs it at random points and restarts it
-// crashRounds times, then checks that every acknowledged change is there,
+// calls on one server, and SIGKILLs and restarts it crashRounds times at
+// random points. It then checks that every acknowledged change is there,
 // nothing is half-issued or duplicated, and pending certificates get issued.
 //
 // TODO: add ExportCertificate to the load once the operation exists.
@@ -150,7 +150,7 @@ func runCrashItem(t *testing.T, client *acm.Client, item *crashItem, remove bool
 	})
 }
 
-// retry calls call until the server answers. A connection failure means
+// retry calls call until the server responds. A connection failure means
 // the server is down, so the call is repeated; an AWS error fails the test
 // unless call reports it as the expected outcome.
 func retry(t *testing.T, what string, call func(ctx context.Context) (accept bool, err error)) bool {

@@ -1,7 +1,7 @@
 // Package process runs the built openacm binary as separate processes, so
-// tests can kill them: the crash test SIGKILLs a server under load and
-// checks that nothing it acknowledged is lost, and the cluster test runs
-// three nodes on one PostgreSQL database.
+// tests can kill them. The crash test SIGKILLs a server under load and
+// checks that nothing it acknowledged is lost. The cluster test runs three
+// nodes on one PostgreSQL database.
 package process
 
 import (
@@ -95,7 +95,7 @@ func freeAddr(t *testing.T) string {
 	return listener.Addr().String()
 }
 
-// start runs the process and returns once /readyz answers 200.
+// start runs the process and returns once /readyz returns 200.
 func (n *node) start() {
 	n.t.Helper()
 
@@ -213,8 +213,8 @@ func (n *node) client() *acm.Client {
 	})
 }
 
-// apiErrorCode returns the AWS error code of err, or "" when err is not an
-// answer from the server (the connection failed, as when the server was killed).
+// apiErrorCode returns the AWS error code of err, or "" when err is not a
+// response from the server (the connection failed, as when the server was killed).
 func apiErrorCode(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {

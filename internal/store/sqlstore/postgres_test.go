@@ -30,9 +30,9 @@ func TestPostgresConformance(t *testing.T) {
 }
 
 // TestPostgresConcurrentFirstOpen opens one empty schema from several
-// goroutines at once, as nodes starting together do: the advisory lock
-// must let exactly one of them apply the migrations and the rest find them
-// applied, and InitSetting must hand every one the same first value.
+// goroutines at once, as nodes starting together do. The advisory lock
+// must let one of them apply the migrations while the rest wait and find
+// them applied. InitSetting must return the same first value to every one.
 func TestPostgresConcurrentFirstOpen(t *testing.T) {
 	const nodes = 4
 	dsn := pgtest.SchemaURL(t)

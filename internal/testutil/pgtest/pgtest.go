@@ -3,7 +3,7 @@
 // OPENACM_TEST_POSTGRES names.
 //
 // With OPENACM_TEST_POSTGRES unset, tests try DefaultURL and skip when
-// nothing answers there, so `go test ./...` passes on a machine without
+// nothing responds there, so `go test ./...` passes on a machine without
 // PostgreSQL. With it set, an unreachable server fails the test, which is
 // how CI makes sure the PostgreSQL tests ran. The value "off" skips them.
 package pgtest
@@ -48,7 +48,7 @@ func SchemaURL(t testing.TB) string {
 		if !required {
 			t.Skipf("no PostgreSQL at %s (%v); set %s to a server URL to run this test", base, err, EnvURL)
 		}
-		t.Fatalf("PostgreSQL at %s (from %s) does not answer: %v", base, EnvURL, err)
+		t.Fatalf("PostgreSQL at %s (from %s) did not respond: %v", base, EnvURL, err)
 	}
 
 	schema := "openacm_test_" + randomHex(t)
