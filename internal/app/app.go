@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,8 +122,13 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		return err
 	}
 	a.credentials = credentials
+	nodeID := cfg.NodeID
+	if nodeID == "" {
+		nodeID = defaultNodeID()
+	}
 	a.logger.Info("openacm starting",
 		"listen", a.listener.Addr().String(),
+		"node_id", nodeID,
 		"data_dir", cfg.DataDir,
 		"validation", cfg.Validation,
 		"credentials", credentialsDescription(credentials),
@@ -159,7 +165,13 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	if err != nil {
 		return err
 	}
-	a.worker = worker.New(st, service, clk, a.logger, worker.Options{Parallelism: runtime.GOMAXPROCS(0), Observer: a.metrics})
+	a.worker = worker.New(st, service, clk, a.logger, worker.Options{
+		Holder:       nodeID,
+		Lease:        cfg.WorkerLease,
+		Parallelism:  runtime.GOMAXPROCS(0),
+		IdleInterval: cfg.WorkerInterval,
+		Observer:     a.metrics,
+	})
 	service.SetWake(a.worker.Wake)
 
 	limiter, err := throttle.Parse(cfg.Throttle)
@@ -193,6 +205,19 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	}()
 	a.logger.Info("openacm serving", "address", a.Addr())
 	return nil
+}
+
+// defaultNodeID returns the host name and process id, plus a random
+// suffix so that a restarted container, which often gets the same host
+// name and process id, does not pass for the node it replaces.
+func defaultNodeID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "node"
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), suffix)
 }
 
 // newService builds the ACM service for the configured validation mode.
@@ -275,7 +300,8 @@ func (a *App) URL() string {
 }
 
 // Close stops accepting requests, finishes those in flight, stops the
-// worker and closes the store.
+// worker after the certificates it is advancing, releases its leases so
+// other nodes take its pending certificates at once, and closes the store.
 func (a *App) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
 		a.logger.Info("openacm stopping")
@@ -287,6 +313,10 @@ func (a *App) Close(ctx context.Context) error {
 		a.stopWorker()
 		<-a.workerDone
 		a.closeWebhook()
+		if releaseErr := a.worker.ReleaseLeases(ctx); releaseErr != nil {
+			// Not a failed stop: the leases expire on their own.
+			a.logger.Warn("releasing worker leases failed; other nodes wait for them to expire", "error", releaseErr)
+		}
 
 		err = errors.Join(err, a.store.Close())
 		a.closeErr = err

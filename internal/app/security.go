@@ -57,12 +57,24 @@ func loadKeyring(cfg config.Config, logger *slog.Logger) (*keys.Keyring, error) 
 	return keyring, nil
 }
 
-// openStore opens the SQLite store with keyring and checks that keyring
-// opens the keys already in it.
+// openStore opens the PostgreSQL database that cfg.Store names or, when it
+// is empty, the SQLite file in the data dir, with keyring, and checks that
+// keyring opens the keys already in it.
 func openStore(ctx context.Context, cfg config.Config, keyring *keys.Keyring, logger *slog.Logger) (*sqlstore.Store, error) {
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), logger, sqlstore.WithKeyring(keyring))
-	if err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	var (
+		st  *sqlstore.Store
+		err error
+	)
+	if cfg.UsesPostgres() {
+		st, err = sqlstore.OpenPostgres(ctx, cfg.Store, logger, sqlstore.WithKeyring(keyring))
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", sqlstore.RedactURL(cfg.Store), err)
+		}
+	} else {
+		st, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DatabaseFile), logger, sqlstore.WithKeyring(keyring))
+		if err != nil {
+			return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		}
 	}
 	if err := st.CheckSealed(ctx); err != nil {
 		_ = st.Close()

@@ -70,6 +70,19 @@ type Config struct {
 	SMTPPasswordFile string
 	CAAIdentities    string
 	EventWebhookURL  string
+
+	// Store is "" for the SQLite file in DataDir, or a PostgreSQL URL
+	// (postgres:// or postgresql://) that several nodes may share.
+	Store string
+	// NodeID names this node in worker leases and logs; "" picks the host
+	// name and process id at start.
+	NodeID string
+	// WorkerInterval is the longest wait between passes of the background
+	// worker, which bounds how late a node picks up work another node left.
+	WorkerInterval time.Duration
+	// WorkerLease is how long a node may work on a pending certificate
+	// before another node may take it over.
+	WorkerLease time.Duration
 }
 
 // MasterKeyEnv is the environment variable that may hold the master keys
@@ -98,6 +111,8 @@ func Default() Config {
 		SMTPFrom:                 "openacm@localhost",
 		SMTPStartTLS:             true,
 		CAAIdentities:            DefaultCAAIdentities,
+		WorkerInterval:           5 * time.Second,
+		WorkerLease:              time.Minute,
 	}
 }
 
@@ -148,6 +163,10 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.SMTPPasswordFile, "smtp-password-file", "file whose first line is the SMTP password"),
 		stringFlag(&c.CAAIdentities, "caa-identities", "comma-separated issuer domain names that CAA records must name for real validation to issue"),
 		stringFlag(&c.EventWebhookURL, "event-webhook-url", "http or https URL that receives each certificate event as a JSON POST (default: none, events go only to the log)"),
+		stringFlag(&c.Store, "store", "database: empty for the SQLite file in --data-dir, or a PostgreSQL URL such as postgres://openacm@db:5432/openacm?sslmode=verify-full that several nodes share"),
+		stringFlag(&c.NodeID, "node-id", "name of this node in worker leases and logs (default: host name and process id)"),
+		durationFlag(&c.WorkerInterval, "worker-interval", "longest wait between passes of the background worker, so pending work left by another node is picked up"),
+		durationFlag(&c.WorkerLease, "worker-lease", "how long a node may work on a pending certificate before another node may take it over; set it above the longest issuance"),
 	}
 }
 
@@ -272,7 +291,10 @@ func (c *Config) validateSecurity() error {
 	if c.MaxCertificates < 0 {
 		return fmt.Errorf("invalid --max-certificates %d: want 0 (no quota) or more", c.MaxCertificates)
 	}
-	return c.validateDomainControl()
+	if err := c.validateDomainControl(); err != nil {
+		return err
+	}
+	return c.validateCluster()
 }
 
 // StateControlsEnabled reports whether the test-environment state controls
@@ -305,6 +327,26 @@ func (c *Config) Scheme() string {
 		return "https"
 	}
 	return "http"
+}
+
+// validateCluster checks the settings of the store and of sharing work
+// between nodes.
+func (c *Config) validateCluster() error {
+	if c.Store != "" && !c.UsesPostgres() {
+		return errors.New("invalid --store: want empty for SQLite in --data-dir, or a URL starting with postgres:// or postgresql://")
+	}
+	if c.WorkerInterval <= 0 {
+		return fmt.Errorf("invalid --worker-interval %s: want more than 0", c.WorkerInterval)
+	}
+	if c.WorkerLease < time.Second {
+		return fmt.Errorf("invalid --worker-lease %s: want at least 1s", c.WorkerLease)
+	}
+	return nil
+}
+
+// UsesPostgres reports whether Store names a PostgreSQL database.
+func (c *Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
 }
 
 // BaseURL returns the URL at which clients reach the server.

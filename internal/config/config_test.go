@@ -70,6 +70,10 @@ func TestParseErrorsNameTheFlag(t *testing.T) {
 		{"bad environment value", nil, map[string]string{"OPENACM_PUBLIC_VALIDITY": "forever"}, "OPENACM_PUBLIC_VALIDITY"},
 		{"stray argument", []string{"extra"}, nil, "extra"},
 		{"auto on a public address", []string{"--listen", "0.0.0.0:4566"}, nil, "--insecure-auto-validation"},
+		{"store not postgres", []string{"--store", "mysql://db/x"}, nil, "--store"},
+		{"store from environment", nil, map[string]string{"OPENACM_STORE": "/var/lib/openacm.db"}, "--store"},
+		{"zero worker interval", []string{"--worker-interval", "0s"}, nil, "--worker-interval"},
+		{"short worker lease", []string{"--worker-lease", "500ms"}, nil, "--worker-lease"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,4 +156,16 @@ func noEnv(string) string { return "" }
 
 func mapEnv(env map[string]string) func(string) string {
 	return func(name string) string { return env[name] }
+}
+
+func TestParseStoreURL(t *testing.T) {
+	for _, store := range []string{"postgres://u@db:5432/x", "postgresql://db/x?sslmode=disable"} {
+		cfg, err := Parse(nil, mapEnv(map[string]string{"OPENACM_STORE": store}), io.Discard)
+		if err != nil {
+			t.Fatalf("Parse(OPENACM_STORE=%s): %v", store, err)
+		}
+		if cfg.Store != store || !cfg.UsesPostgres() {
+			t.Errorf("Parse(OPENACM_STORE=%s): Store %q, UsesPostgres %v; want the URL and true", store, cfg.Store, cfg.UsesPostgres())
+		}
+	}
 }

@@ -1,5 +1,5 @@
 // Package store defines what OpenACM keeps: certificate records, their tags,
-// idempotency tokens and a few server-wide settings, and the Store interface
+// idempotency tokens, worker leases and a few server-wide settings, and the Store interface
 // that every database implementation satisfies.
 //
 // Records here are row models, apart from the API shapes the service
@@ -151,6 +151,15 @@ type Idempotency struct {
 	NotBefore time.Time
 }
 
+// CertificateLeasePrefix starts the name of the worker lease of a
+// certificate; the ARN follows.
+const CertificateLeasePrefix = "certificate:"
+
+// CertificateLease returns the name of the worker lease of the certificate arn.
+func CertificateLease(arn string) string {
+	return CertificateLeasePrefix + arn
+}
+
 // SortOrder is the order of ListCertificates results by creation time.
 type SortOrder string
 
@@ -206,7 +215,8 @@ type Store interface {
 	// it returns ErrConflict (or ErrNotFound when the record is gone).
 	UpdateCertificate(ctx context.Context, cert *Certificate) error
 
-	// DeleteCertificate removes the certificate and its tags, or returns ErrNotFound.
+	// DeleteCertificate removes the certificate, its tags and its lease, or
+	// returns ErrNotFound.
 	DeleteCertificate(ctx context.Context, account, region, arn string) error
 
 	// ListCertificates returns one page of matching certificates ordered by
@@ -247,6 +257,25 @@ type Store interface {
 	// the same account and region since idem.NotBefore; it reports whether
 	// it stored config.
 	PutAccountConfiguration(ctx context.Context, config *AccountConfiguration, idem Idempotency) (stored bool, err error)
+
+	// ClaimPendingCertificates leases to holder, until the time until, up to
+	// limit certificates in status PENDING_VALIDATION whose lease
+	// (CertificateLease) is missing, held by holder or expired at now, and
+	// returns them oldest first. Nodes that claim at once get disjoint sets.
+	ClaimPendingCertificates(ctx context.Context, holder string, now, until time.Time, limit int) ([]*Certificate, error)
+
+	// AcquireLease takes or renews the lease called name for holder until
+	// the time until, unless another holder's lease is still running at now,
+	// and reports whether holder holds it afterwards.
+	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+
+	// ReleaseLease ends holder's lease called name; another holder's lease
+	// on it is left alone.
+	ReleaseLease(ctx context.Context, name, holder string) error
+
+	// ReleaseLeases ends every lease of holder and returns how many it
+	// ended, for a node that stops.
+	ReleaseLeases(ctx context.Context, holder string) (int, error)
 
 	// GetSetting returns the value stored under name, or ErrNotFound.
 	GetSetting(ctx context.Context, name string) ([]byte, error)

@@ -1,14 +1,23 @@
 // Package worker runs the background loop that moves certificates through
 // validation and issuance. It decides when to look at which certificate;
 // the acm package decides what happens to it.
+//
+// Nodes that share one database share the work through leases in the
+// store: a pass claims pending certificates that no other node holds, and
+// after advancing one the worker keeps its lease until the certificate is
+// due again, so no other node looks at it before then. A node that dies
+// keeps its leases until they expire, and then another node takes them.
 package worker
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/store"
@@ -27,11 +36,23 @@ type Observer interface {
 	PassFinished(pending int, lag, elapsed time.Duration)
 }
 
+// sweepLease is the lease that lets one node at a time sweep the issued
+// certificates for expiry, renewal and events.
+const sweepLease = "sweep:issued-certificates"
+
 // Options tune the loop.
 type Options struct {
-	// Batch is how many pending certificates one pass reads, oldest first.
-	// NOTE: with more than Batch certificates waiting on DNS records, the
-	// newest ones wait until older ones leave PENDING_VALIDATION.
+	// Holder is this node's name in leases; it must differ between nodes
+	// that share a database. Empty picks a random one.
+	Holder string
+	// Lease is how long a claim lasts while a certificate is advanced.
+	// NOTE: the lease is not renewed during one Advance, so an Advance that
+	// outlasts it may run on two nodes at once. The store's version check
+	// then keeps only the first save.
+	Lease time.Duration
+	// Batch is how many pending certificates one pass claims, oldest first.
+	// Certificates not due yet stay leased and are skipped, so a batch fills
+	// with due ones.
 	Batch int
 	// Parallelism is how many certificates are advanced at once; key
 	// generation is CPU-bound, so one per core is a good value.
@@ -78,6 +99,12 @@ func New(st store.Store, advancer Advancer, clk clock.Clock, logger *slog.Logger
 	if options.SweepInterval <= 0 {
 		options.SweepInterval = time.Minute
 	}
+	if options.Lease <= 0 {
+		options.Lease = time.Minute
+	}
+	if options.Holder == "" {
+		options.Holder = "node-" + uuid.NewString()
+	}
 	return &Worker{
 		store:    st,
 		advancer: advancer,
@@ -120,7 +147,8 @@ func (w *Worker) Start(ctx context.Context) <-chan struct{} {
 func (w *Worker) Run(ctx context.Context) {
 	w.running.Store(true)
 	defer w.running.Store(false)
-	w.logger.Info("worker started", "parallelism", w.options.Parallelism, "idle_interval", w.options.IdleInterval)
+	w.logger.Info("worker started", "holder", w.options.Holder, "parallelism", w.options.Parallelism,
+		"idle_interval", w.options.IdleInterval, "lease", w.options.Lease)
 
 	var due time.Time
 	for {
@@ -164,39 +192,57 @@ func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, er
 	return next, err
 }
 
-// RunOnce advances every pending certificate once, sweeps the issued ones
-// when SweepInterval passed since the last sweep, and returns the earliest
-// time a pending certificate is due again (zero when none is). Tests call
-// it directly.
+// RunOnce claims the pending certificates no other node holds, advances
+// each once, sweeps the issued ones when SweepInterval passed since the
+// last sweep, and returns the earliest time a pending certificate is due
+// again (zero when none is). Tests call it directly.
 func (w *Worker) RunOnce(ctx context.Context) (time.Time, error) {
 	next, _, err := w.pass(ctx)
 	return next, err
 }
 
-// pass is RunOnce that also returns how many pending certificates it read.
+// pass is RunOnce that also returns how many pending certificates it claimed.
 func (w *Worker) pass(ctx context.Context) (time.Time, int, error) {
 	w.passMu.Lock()
 	defer w.passMu.Unlock()
 
-	pending, err := w.store.PendingCertificates(ctx, w.options.Batch)
+	now := w.clock.Now()
+	pending, err := w.store.ClaimPendingCertificates(ctx, w.options.Holder, now, now.Add(w.options.Lease), w.options.Batch)
 	if err != nil {
 		return time.Time{}, 0, err
 	}
-	next := w.advanceAll(ctx, pending)
+	next := w.advanceAll(ctx, pending, w.advance)
 
-	if now := w.clock.Now(); w.lastSweep.IsZero() || !now.Before(w.lastSweep.Add(w.options.SweepInterval)) {
-		if err := w.sweepIssued(ctx); err != nil {
-			return next, len(pending), err
-		}
-		w.lastSweep = now
+	if err := w.sweepWhenDue(ctx); err != nil {
+		return next, len(pending), err
 	}
 	return next, len(pending), nil
 }
 
-// sweepIssued advances every issued certificate, a page at a time.
+// sweepWhenDue sweeps the issued certificates when SweepInterval passed
+// since this node's last sweep and no other node holds the sweep lease.
+func (w *Worker) sweepWhenDue(ctx context.Context) error {
+	now := w.clock.Now()
+	if !w.lastSweep.IsZero() && now.Before(w.lastSweep.Add(w.options.SweepInterval)) {
+		return nil
+	}
+
+	held, err := w.store.AcquireLease(ctx, sweepLease, w.options.Holder, now, now.Add(w.options.SweepInterval))
+	if err != nil {
+		return fmt.Errorf("take the sweep lease: %w", err)
+	}
+	w.lastSweep = now
+	if !held {
+		return nil
+	}
+	return w.sweepIssued(ctx)
+}
+
+// sweepIssued advances every issued certificate, a page at a time, for
+// expiry, renewal and events.
 func (w *Worker) sweepIssued(ctx context.Context) error {
 	after := ""
-	for {
+	for ctx.Err() == nil {
 		issued, err := w.store.IssuedCertificates(ctx, after, w.options.Batch)
 		if err != nil {
 			return err
@@ -204,14 +250,30 @@ func (w *Worker) sweepIssued(ctx context.Context) error {
 		if len(issued) == 0 {
 			return nil
 		}
-		w.advanceAll(ctx, issued)
+		w.advanceAll(ctx, issued, w.advanceIssued)
 		after = issued[len(issued)-1].ARN
 	}
+	return nil
 }
 
-// advanceAll advances certs with up to Parallelism at once and returns the
-// earliest due time they report.
-func (w *Worker) advanceAll(ctx context.Context, certs []*store.Certificate) time.Time {
+// advanceIssued moves one issued certificate on; no lease guards it, since
+// only the holder of the sweep lease sweeps.
+func (w *Worker) advanceIssued(ctx context.Context, cert *store.Certificate) time.Time {
+	due, err := w.advancer.Advance(ctx, cert)
+	if err != nil {
+		w.logger.Error("advance issued certificate failed; will retry at the next sweep", "arn", cert.ARN, "error", err)
+	}
+	return due
+}
+
+// advanceAll runs step on certs with up to Parallelism at once and returns
+// the earliest due time they report.
+//
+// A step that has started finishes even when ctx is cancelled, so a stop
+// never throws away a signed certificate before it is saved. A cancelled
+// ctx only keeps further steps from starting.
+func (w *Worker) advanceAll(ctx context.Context, certs []*store.Certificate, step func(context.Context, *store.Certificate) time.Time) time.Time {
+	workCtx := context.WithoutCancel(ctx)
 	var (
 		mu    sync.Mutex
 		next  time.Time
@@ -220,14 +282,16 @@ func (w *Worker) advanceAll(ctx context.Context, certs []*store.Certificate) tim
 	)
 	for _, cert := range certs {
 		slots <- struct{}{}
+		if ctx.Err() != nil {
+			// Close releases the leases of the certificates not started.
+			<-slots
+			break
+		}
+
 		group.Go(func() {
 			defer func() { <-slots }()
 
-			due, err := w.advancer.Advance(ctx, cert)
-			if err != nil {
-				w.logger.Error("advance certificate failed; will retry", "arn", cert.ARN, "error", err)
-				due = w.clock.Now().Add(w.options.IdleInterval)
-			}
+			due := step(workCtx, cert)
 
 			mu.Lock()
 			defer mu.Unlock()
@@ -238,4 +302,48 @@ func (w *Worker) advanceAll(ctx context.Context, certs []*store.Certificate) tim
 	}
 	group.Wait()
 	return next
+}
+
+// advance moves one claimed certificate on, then keeps its lease until it
+// is due again or, when only an outside event can move it, releases it.
+func (w *Worker) advance(ctx context.Context, cert *store.Certificate) time.Time {
+	due, err := w.advancer.Advance(ctx, cert)
+	if err != nil {
+		w.logger.Error("advance certificate failed; will retry", "arn", cert.ARN, "error", err)
+		due = w.clock.Now().Add(w.options.IdleInterval)
+	}
+
+	lease := store.CertificateLease(cert.ARN)
+	if due.IsZero() {
+		if err := w.store.ReleaseLease(ctx, lease, w.options.Holder); err != nil {
+			w.logger.Warn("releasing certificate lease failed; it expires on its own", "arn", cert.ARN, "error", err)
+		}
+		return due
+	}
+
+	held, err := w.store.AcquireLease(ctx, lease, w.options.Holder, w.clock.Now(), due)
+	switch {
+	case err != nil:
+		w.logger.Warn("keeping certificate lease failed; another node may look at it early", "arn", cert.ARN, "error", err)
+	case !held:
+		w.logger.Warn("certificate lease expired during advance and another node took it", "arn", cert.ARN, "lease", w.options.Lease)
+	}
+	return due
+}
+
+// ReleaseLeases ends every lease this worker holds, so other nodes take
+// its pending certificates at once instead of when the leases expire. Call
+// it after Run has returned.
+func (w *Worker) ReleaseLeases(ctx context.Context) error {
+	released, err := w.store.ReleaseLeases(ctx, w.options.Holder)
+	if err != nil {
+		return fmt.Errorf("release worker leases of %s: %w", w.options.Holder, err)
+	}
+	w.logger.Info("released worker leases", "holder", w.options.Holder, "count", released)
+	return nil
+}
+
+// Holder returns the name this worker's leases carry.
+func (w *Worker) Holder() string {
+	return w.options.Holder
 }

@@ -200,10 +200,14 @@ func (s *Store) missingOrConflict(ctx context.Context, tx *sql.Tx, account, regi
 	return store.ErrConflict
 }
 
+// certificateExists reports whether the certificate exists and, in
+// PostgreSQL, locks its row until tx ends. The lock makes a concurrent
+// delete wait for tag changes, and tag changes for each other, so a tag
+// count checked here still holds at commit.
 func (s *Store) certificateExists(ctx context.Context, tx *sql.Tx, account, region, arn string) (bool, error) {
 	var marker int
 	err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT 1 FROM certificates
-		WHERE arn = ? AND account = ? AND region = ?`),
+		WHERE arn = ? AND account = ? AND region = ?`+s.dialect.lockRow),
 		arn, account, region).Scan(&marker)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -215,9 +219,10 @@ func (s *Store) certificateExists(ctx context.Context, tx *sql.Tx, account, regi
 	return true, nil
 }
 
-// DeleteCertificate removes the certificate and, through the foreign key's
-// ON DELETE CASCADE, its tags. Its idempotency token stays, so a retry
-// within the window returns the deleted ARN and creates nothing.
+// DeleteCertificate removes the certificate, its worker lease and, through
+// the foreign key's ON DELETE CASCADE, its tags. Its idempotency token
+// stays, so a retry within the window returns the deleted ARN and creates
+// nothing.
 func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		result, err := s.exec(ctx, tx, `DELETE FROM certificates WHERE arn = ? AND account = ? AND region = ?`,
@@ -235,7 +240,8 @@ func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn stri
 			return store.ErrNotFound
 		}
 
-		return nil
+		_, err = s.exec(ctx, tx, `DELETE FROM leases WHERE name = ?`, store.CertificateLease(arn))
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("delete certificate %s: %w", arn, err)
@@ -251,7 +257,7 @@ func (s *Store) PendingCertificates(ctx context.Context, limit int) ([]*store.Ce
 		return nil, fmt.Errorf("list pending certificates: limit %d is not positive", limit)
 	}
 
-	certs, err := s.queryCertificates(ctx, `SELECT `+certificateColumns+` FROM certificates
+	certs, err := s.queryCertificates(ctx, s.reader, `SELECT `+certificateColumns+` FROM certificates
 		WHERE status = ? ORDER BY created_at, arn LIMIT ?`,
 		"PENDING_VALIDATION", limit)
 	if err != nil {
@@ -261,9 +267,15 @@ func (s *Store) PendingCertificates(ctx context.Context, limit int) ([]*store.Ce
 	return certs, nil
 }
 
-// queryCertificates runs a SELECT of certificateColumns on the reader pool.
-func (s *Store) queryCertificates(ctx context.Context, query string, args ...any) ([]*store.Certificate, error) {
-	rows, err := s.reader.QueryContext(ctx, s.dialect.bind(query), args...)
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryCertificates runs a SELECT of certificateColumns on db, the reader
+// pool or a transaction.
+func (s *Store) queryCertificates(ctx context.Context, db querier, query string, args ...any) ([]*store.Certificate, error) {
+	rows, err := db.QueryContext(ctx, s.dialect.bind(query), args...)
 	if err != nil {
 		return nil, err
 	}

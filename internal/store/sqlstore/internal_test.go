@@ -105,11 +105,11 @@ func TestReaderCannotWrite(t *testing.T) {
 func TestMigrationsRecorded(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
-	migrations, err := loadMigrations(migrationFiles, "migrations")
+	embedded, err := loadMigrations(migrationFiles, "migrations", sqliteDialect)
 	if err != nil {
 		t.Fatalf("loadMigrations: %v", err)
 	}
-	wantCount, wantMax := int64(len(migrations)), migrations[len(migrations)-1].version
+	wantCount, wantMax := int64(len(embedded)), embedded[len(embedded)-1].version
 
 	for open := range 2 {
 		s, err := OpenSQLite(ctx, path, nil)
@@ -170,7 +170,7 @@ func TestMigrateAppliesNewFilesInOrder(t *testing.T) {
 	}
 
 	for i, files := range []fstest.MapFS{first, second} {
-		migrations, err := loadMigrations(files, "m")
+		migrations, err := loadMigrations(files, "m", sqliteDialect)
 		if err != nil {
 			t.Fatalf("step %d: loadMigrations: %v", i, err)
 		}
@@ -197,8 +197,53 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 	}
 
 	for name, files := range cases {
-		if _, err := loadMigrations(files, "m"); err == nil {
+		if _, err := loadMigrations(files, "m", sqliteDialect); err == nil {
 			t.Errorf("loadMigrations(%s) error = nil, want an error", name)
 		}
+	}
+}
+
+func TestLoadMigrationsPerDialect(t *testing.T) {
+	files := fstest.MapFS{
+		"m/0001_a.sql":          {Data: []byte(`portable`)},
+		"m/0002_b.sqlite.sql":   {Data: []byte(`for sqlite`)},
+		"m/0002_b.postgres.sql": {Data: []byte(`for postgres`)},
+	}
+
+	for _, d := range dialects {
+		migrations, err := loadMigrations(files, "m", d)
+		if err != nil {
+			t.Fatalf("%s: loadMigrations: %v", d.name, err)
+		}
+		if len(migrations) != 2 || migrations[0].sql != "portable" || migrations[1].sql != "for "+d.name {
+			t.Errorf("%s: loadMigrations = %+v, want the portable file and the %s file", d.name, migrations, d.name)
+		}
+	}
+}
+
+func TestLoadMigrationsRejectsMissingTwin(t *testing.T) {
+	cases := map[string]fstest.MapFS{
+		"no postgres twin":       {"m/0002_b.sqlite.sql": {}},
+		"portable and specific":  {"m/0002_b.sql": {}, "m/0002_b.postgres.sql": {}},
+		"two files for postgres": {"m/0002_b.sqlite.sql": {}, "m/0002_b.postgres.sql": {}, "m/0002_c.postgres.sql": {}},
+	}
+
+	for name, files := range cases {
+		if _, err := loadMigrations(files, "m", postgresDialect); err == nil {
+			t.Errorf("loadMigrations(%s) error = nil, want an error", name)
+		}
+	}
+}
+
+func TestMigrationSQLRewritesBlob(t *testing.T) {
+	text := "a BLOB, b BLOB NOT NULL, blobs TEXT, BLOBS TEXT"
+
+	if got := sqliteDialect.migrationSQL(text); got != text {
+		t.Errorf("sqlite migrationSQL = %q, want it unchanged", got)
+	}
+
+	want := "a BYTEA, b BYTEA NOT NULL, blobs TEXT, BLOBS TEXT"
+	if got := postgresDialect.migrationSQL(text); got != want {
+		t.Errorf("postgres migrationSQL = %q, want %q", got, want)
 	}
 }

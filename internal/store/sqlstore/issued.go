@@ -14,7 +14,7 @@ func (s *Store) IssuedCertificates(ctx context.Context, afterARN string, limit i
 		return nil, fmt.Errorf("list issued certificates: limit %d is not positive", limit)
 	}
 
-	certs, err := s.queryCertificates(ctx, `SELECT `+certificateColumns+` FROM certificates
+	certs, err := s.queryCertificates(ctx, s.reader, `SELECT `+certificateColumns+` FROM certificates
 		WHERE status = ? AND arn > ? ORDER BY arn LIMIT ?`,
 		"ISSUED", afterARN, limit)
 	if err != nil {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -17,52 +18,109 @@ import (
 // migrationFiles are the schema changes, applied in the order of the number
 // that starts each file name. A released file is never edited, because
 // databases that already applied it would not see the change: a new file
-// carries each change.
+// carries each change. migrations/README.md states how one file serves
+// both SQLite and PostgreSQL.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+// dialects are the databases every migration version must cover.
+var dialects = []dialect{sqliteDialect, postgresDialect}
+
 type migration struct {
 	version int64
 	name    string
+	// dialect is "" for a portable file, or the one database the file is for.
+	dialect string
 	sql     string
 }
 
-// loadMigrations returns the embedded migrations sorted by version.
-func loadMigrations(files fs.FS, dir string) ([]migration, error) {
+// loadMigrations returns the embedded migrations for d, sorted by version.
+// A version is either one portable file, NNNN_name.sql, or one file per
+// database, NNNN_name.sqlite.sql and NNNN_name.postgres.sql; any other mix
+// is rejected, so no database can silently miss a version.
+func loadMigrations(files fs.FS, dir string, d dialect) ([]migration, error) {
 	entries, err := fs.ReadDir(files, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
 
-	var migrations []migration
+	byVersion := make(map[int64][]migration)
 	for _, entry := range entries {
 		if entry.IsDir() || !strings.HasSuffix(entry.Name(), ".sql") {
 			continue
 		}
 
-		version, err := migrationVersion(entry.Name())
+		m, err := readMigration(files, dir, entry.Name())
 		if err != nil {
 			return nil, err
 		}
+		byVersion[m.version] = append(byVersion[m.version], m)
+	}
 
-		body, err := fs.ReadFile(files, path.Join(dir, entry.Name()))
+	var migrations []migration
+	for _, versionFiles := range byVersion {
+		m, err := pickMigration(versionFiles, d)
 		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", entry.Name(), err)
+			return nil, err
 		}
-
-		migrations = append(migrations, migration{version: version, name: entry.Name(), sql: string(body)})
+		migrations = append(migrations, m)
 	}
 
-	slices.SortFunc(migrations, func(a, b migration) int { return int(a.version - b.version) })
-
-	for i := 1; i < len(migrations); i++ {
-		if migrations[i].version == migrations[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", migrations[i-1].name, migrations[i].name, migrations[i].version)
-		}
-	}
+	slices.SortFunc(migrations, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
 
 	return migrations, nil
+}
+
+func readMigration(files fs.FS, dir, name string) (migration, error) {
+	version, err := migrationVersion(name)
+	if err != nil {
+		return migration{}, err
+	}
+
+	body, err := fs.ReadFile(files, path.Join(dir, name))
+	if err != nil {
+		return migration{}, fmt.Errorf("read migration %s: %w", name, err)
+	}
+
+	m := migration{version: version, name: name, sql: string(body)}
+	for _, known := range dialects {
+		if strings.HasSuffix(name, "."+known.name+".sql") {
+			m.dialect = known.name
+		}
+	}
+
+	return m, nil
+}
+
+// pickMigration returns the file of one version that d applies.
+func pickMigration(versionFiles []migration, d dialect) (migration, error) {
+	slices.SortFunc(versionFiles, func(a, b migration) int { return strings.Compare(a.name, b.name) })
+	first := versionFiles[0]
+
+	if len(versionFiles) == 1 && first.dialect == "" {
+		return first, nil
+	}
+
+	perDialect := make(map[string]migration)
+	for _, m := range versionFiles {
+		if m.dialect == "" {
+			return migration{}, fmt.Errorf("migrations %s and %s share version %d", first.name, versionFiles[1].name, m.version)
+		}
+		if _, seen := perDialect[m.dialect]; seen {
+			return migration{}, fmt.Errorf("version %d has two %s migrations", m.version, m.dialect)
+		}
+		perDialect[m.dialect] = m
+	}
+
+	for _, known := range dialects {
+		if _, ok := perDialect[known.name]; !ok {
+			return migration{}, fmt.Errorf("migration %s has no %s twin named like %s: add one, or make the file portable",
+				first.name, known.name, strings.TrimSuffix(first.name, "."+first.dialect+".sql")+"."+known.name+".sql")
+		}
+	}
+
+	return perDialect[d.name], nil
 }
 
 // migrationVersion parses the number before the first "_" of a file name
@@ -84,9 +142,17 @@ func migrationVersion(name string) (int64, error) {
 // migrate applies, in one transaction, the migrations that the database has
 // not recorded in schema_migrations. It rejects a database that recorded a
 // version this binary does not know, because an older binary would
-// misread a newer schema.
+// misread a newer schema. In PostgreSQL the transaction first takes an
+// advisory lock, so nodes that start at once migrate one after another and
+// the later ones find nothing left to apply.
 func migrate(ctx context.Context, db *sql.DB, d dialect, migrations []migration, logger *slog.Logger) error {
 	return inTx(ctx, db, func(tx *sql.Tx) error {
+		if d.migrationLock != "" {
+			if _, err := tx.ExecContext(ctx, d.migrationLock); err != nil {
+				return fmt.Errorf("lock migrations: %w", err)
+			}
+		}
+
 		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    BIGINT NOT NULL PRIMARY KEY,
 			applied_at BIGINT NOT NULL
@@ -121,7 +187,7 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, migrations []migration,
 }
 
 func applyMigration(ctx context.Context, tx *sql.Tx, d dialect, m migration) error {
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, d.migrationSQL(m.sql)); err != nil {
 		return fmt.Errorf("apply migration %s: %w", m.name, err)
 	}
 

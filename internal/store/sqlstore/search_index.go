@@ -89,7 +89,7 @@ func (s *Store) insertTerm(ctx context.Context, tx *sql.Tx, cert *store.Certific
 // indexMissing writes the search rows of certificates stored before the
 // search tables existed. It runs once at open and finds nothing to do after.
 func (s *Store) indexMissing(ctx context.Context) error {
-	certs, err := s.queryCertificates(ctx, `SELECT `+prefixedCertificateColumns+`
+	certs, err := s.queryCertificates(ctx, s.reader, `SELECT `+prefixedCertificateColumns+`
 		FROM certificates c LEFT JOIN certificate_search s ON s.arn = c.arn
 		WHERE s.arn IS NULL`)
 	if err != nil {

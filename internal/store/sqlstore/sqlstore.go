@@ -1,9 +1,10 @@
 // Package sqlstore implements store.Store on a SQL database through
 // database/sql. It owns the schema, its migrations and every query.
-// OpenSQLite opens a SQLite file with the pure-Go modernc.org/sqlite driver.
+// OpenSQLite opens a SQLite file with the pure-Go modernc.org/sqlite
+// driver, and OpenPostgres a PostgreSQL database with pgx.
 //
 // Queries are written once with "?" placeholders and pass through a
-// dialect, so a PostgreSQL dialect can reuse them.
+// dialect, so both databases run the same queries.
 package sqlstore
 
 import (
@@ -79,7 +80,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 		return nil, err
 	}
 
-	migrations, err := loadMigrations(migrationFiles, "migrations")
+	migrations, err := loadMigrations(migrationFiles, "migrations", sqliteDialect)
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -105,20 +106,9 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 	}
 
 	s := &Store{writer: writer, reader: reader, dialect: sqliteDialect, logger: logger, name: path}
-	for _, option := range options {
-		option(s)
-	}
-
-	if s.keyring != nil {
-		if err := s.sealClearValues(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("seal private keys stored in clear in %s: %w", path, err)
-		}
-	}
-
-	if err := s.indexMissing(ctx); err != nil {
+	if err := s.finishOpen(ctx, options); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+		return nil, err
 	}
 
 	logger.Info("opened sqlite store", "path", path)
@@ -199,7 +189,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools. The store must not be used afterwards.
 func (s *Store) Close() error {
-	readerErr := s.reader.Close()
+	var readerErr error
+	if s.reader != s.writer {
+		readerErr = s.reader.Close()
+	}
 	writerErr := s.writer.Close()
 
 	if err := errors.Join(readerErr, writerErr); err != nil {
@@ -241,4 +234,24 @@ func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 // exec runs one bound statement in tx.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	return tx.ExecContext(ctx, s.dialect.bind(query), args...)
+}
+
+// finishOpen applies options and brings rows written by older versions up
+// to date: it seals private keys stored in clear and indexes certificates
+// that the search index lacks.
+func (s *Store) finishOpen(ctx context.Context, options []Option) error {
+	for _, option := range options {
+		option(s)
+	}
+
+	if s.keyring != nil {
+		if err := s.sealClearValues(ctx); err != nil {
+			return fmt.Errorf("seal private keys stored in clear in %s: %w", s.name, err)
+		}
+	}
+
+	if err := s.indexMissing(ctx); err != nil {
+		return fmt.Errorf("index certificates in %s: %w", s.name, err)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@
 // implementation runs it, so they all keep the same contract: round-trips,
 // account isolation, idempotency, optimistic updates, paging, tag rules,
 // counts and reset.
+// worker leases and the races between requests on one certificate.
 package storetest
 
 import (
@@ -55,6 +56,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"count certificates", testCountCertificates},
 		{"reset", testReset},
 		{"ping", testPing},
+		{"claim pending certificates", testClaimPending},
+		{"claim race", testClaimRace},
+		{"lease acquire release", testLeases},
+		{"delete ends lease", testDeleteEndsLease},
+		{"tag limit race", testTagLimitRace},
+		{"delete during tag change", testDeleteDuringTagChange},
 	}
 
 	for _, tt := range tests {

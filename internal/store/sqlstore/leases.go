@@ -1,0 +1,153 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// ClaimPendingCertificates leases to holder, until the time until, up to
+// limit certificates in status PENDING_VALIDATION whose lease is missing,
+// held by holder or expired at now, and returns them oldest first.
+//
+// The lease upsert in claimLease is what makes a claim exclusive: when two
+// nodes claim the same certificate at once, the second upsert waits for the
+// first transaction and then finds a lease it may not take.
+func (s *Store) ClaimPendingCertificates(ctx context.Context, holder string, now, until time.Time, limit int) ([]*store.Certificate, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("claim pending certificates: limit %d is not positive", limit)
+	}
+
+	nowNanos, untilNanos, err := leaseTimes(now, until)
+	if err != nil {
+		return nil, fmt.Errorf("claim pending certificates: %w", err)
+	}
+
+	var claimed []*store.Certificate
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		claimed = nil
+
+		candidates, err := s.queryCertificates(ctx, tx, `SELECT `+certificateColumns+` FROM certificates
+			WHERE status = ? AND NOT EXISTS (SELECT 1 FROM leases
+				WHERE leases.name = CAST(? AS TEXT) || certificates.arn
+				AND leases.holder <> ? AND leases.expires_at > ?)
+			ORDER BY created_at, arn LIMIT ?`,
+			"PENDING_VALIDATION", store.CertificateLeasePrefix, holder, nowNanos, limit)
+		if err != nil {
+			return err
+		}
+
+		// Every node claims in the same (created_at, arn) order, so two
+		// claims waiting on each other's lease rows cannot deadlock.
+		for _, cert := range candidates {
+			ok, err := s.claimLease(ctx, tx, store.CertificateLease(cert.ARN), holder, nowNanos, untilNanos)
+			if err != nil {
+				return err
+			}
+			if ok {
+				claimed = append(claimed, cert)
+			}
+		}
+
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim pending certificates: %w", err)
+	}
+
+	return claimed, nil
+}
+
+// AcquireLease takes or renews the lease called name for holder until the
+// time until, unless another holder's lease on it is still running at now.
+// It reports whether holder holds the lease afterwards.
+func (s *Store) AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error) {
+	nowNanos, untilNanos, err := leaseTimes(now, until)
+	if err != nil {
+		return false, fmt.Errorf("acquire lease %q: %w", name, err)
+	}
+
+	var acquired bool
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		acquired, err = s.claimLease(ctx, tx, name, holder, nowNanos, untilNanos)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("acquire lease %q: %w", name, err)
+	}
+
+	return acquired, nil
+}
+
+// claimLease is the one statement that takes a lease: an upsert whose
+// update applies only to the holder's own or an expired lease.
+func (s *Store) claimLease(ctx context.Context, tx *sql.Tx, name, holder string, nowNanos, untilNanos int64) (bool, error) {
+	result, err := s.exec(ctx, tx, `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+		WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+		name, holder, untilNanos, nowNanos)
+	if err != nil {
+		return false, fmt.Errorf("write lease %q: %w", name, err)
+	}
+
+	changed, err := result.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("write lease %q: %w", name, err)
+	}
+
+	return changed == 1, nil
+}
+
+// ReleaseLease ends holder's lease called name. A lease that another holder
+// took over, or that is gone, is left as it is.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `DELETE FROM leases WHERE name = ? AND holder = ?`, name, holder)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release lease %q: %w", name, err)
+	}
+
+	return nil
+}
+
+// ReleaseLeases ends every lease of holder and returns how many it ended.
+func (s *Store) ReleaseLeases(ctx context.Context, holder string) (int, error) {
+	var released int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		result, err := s.exec(ctx, tx, `DELETE FROM leases WHERE holder = ?`, holder)
+		if err != nil {
+			return err
+		}
+
+		released, err = result.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release leases of %q: %w", holder, err)
+	}
+
+	return int(released), nil
+}
+
+func leaseTimes(now, until time.Time) (nowNanos, untilNanos int64, err error) {
+	if now.IsZero() || until.IsZero() {
+		return 0, 0, fmt.Errorf("lease times must be set, got now %v and until %v", now, until)
+	}
+
+	nowNanos, err = unixNanos(now)
+	if err != nil {
+		return 0, 0, err
+	}
+
+	untilNanos, err = unixNanos(until)
+	if err != nil {
+		return 0, 0, err
+	}
+
+	return nowNanos, untilNanos, nil
+}

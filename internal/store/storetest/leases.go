@@ -1,0 +1,251 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openacm/openacm/internal/store"
+)
+
+// leaseNow is the time lease tests claim at; leases run a minute from it.
+var leaseNow = baseTime.Add(24 * time.Hour)
+
+func mustClaim(t *testing.T, s store.Store, holder string, now time.Time, limit int) []string {
+	t.Helper()
+
+	certs, err := s.ClaimPendingCertificates(context.Background(), holder, now, now.Add(time.Minute), limit)
+	if err != nil {
+		t.Fatalf("ClaimPendingCertificates(%s): %v", holder, err)
+	}
+
+	arns := make([]string, len(certs))
+	for i, cert := range certs {
+		arns[i] = cert.ARN
+	}
+
+	return arns
+}
+
+func testClaimPending(t *testing.T, s store.Store) {
+	var pending []string
+	for n := range 3 {
+		cert := newCertificate(account, region, n)
+		mustCreate(t, s, cert)
+		pending = append(pending, cert.ARN)
+	}
+	issued := newCertificate(otherAccount, region, 9)
+	issued.Status = "ISSUED"
+	mustCreate(t, s, issued)
+
+	steps := []struct {
+		name   string
+		holder string
+		now    time.Time
+		limit  int
+		want   []string
+	}{
+		{"first claim oldest first", "node-a", leaseNow, 2, pending[:2]},
+		{"other holder gets the rest", "node-b", leaseNow, 10, pending[2:]},
+		{"other holder blocked while running", "node-c", leaseNow.Add(59 * time.Second), 10, nil},
+		{"holder renews its own", "node-a", leaseNow.Add(30 * time.Second), 10, pending[:2]},
+		{"expired leases taken over", "node-c", leaseNow.Add(10 * time.Minute), 10, pending},
+	}
+
+	for _, step := range steps {
+		got := mustClaim(t, s, step.holder, step.now, step.limit)
+		if !slices.Equal(got, step.want) {
+			t.Errorf("%s: %s claimed %v, want %v", step.name, step.holder, got, step.want)
+		}
+	}
+}
+
+func testClaimRace(t *testing.T, s store.Store) {
+	const certificates, holders = 12, 3
+	for n := range certificates {
+		mustCreate(t, s, newCertificate(account, region, n))
+	}
+
+	claimed := make([][]string, holders)
+	errs := make([]error, holders)
+	start := make(chan struct{})
+
+	var wg sync.WaitGroup
+	for h := range holders {
+		wg.Go(func() {
+			<-start
+			certs, err := s.ClaimPendingCertificates(context.Background(), fmt.Sprintf("node-%d", h), leaseNow, leaseNow.Add(time.Minute), certificates)
+			errs[h] = err
+			for _, cert := range certs {
+				claimed[h] = append(claimed[h], cert.ARN)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	owner := make(map[string]int)
+	for h := range holders {
+		if errs[h] != nil {
+			t.Fatalf("node-%d: ClaimPendingCertificates: %v", h, errs[h])
+		}
+		for _, arn := range claimed[h] {
+			if previous, taken := owner[arn]; taken {
+				t.Errorf("%s claimed by node-%d and node-%d at once", arn, previous, h)
+			}
+			owner[arn] = h
+		}
+	}
+
+	if len(owner) != certificates {
+		t.Errorf("%d certificates claimed in all, want %d", len(owner), certificates)
+	}
+}
+
+func testLeases(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	until := leaseNow.Add(time.Minute)
+
+	acquire := func(holder string, now time.Time) bool {
+		t.Helper()
+		ok, err := s.AcquireLease(ctx, "job", holder, now, now.Add(time.Minute))
+		if err != nil {
+			t.Fatalf("AcquireLease(%s): %v", holder, err)
+		}
+		return ok
+	}
+	release := func(holder string) {
+		t.Helper()
+		if err := s.ReleaseLease(ctx, "job", holder); err != nil {
+			t.Fatalf("ReleaseLease(%s): %v", holder, err)
+		}
+	}
+
+	if !acquire("node-a", leaseNow) {
+		t.Fatalf("node-a could not take a free lease")
+	}
+	if acquire("node-b", leaseNow) {
+		t.Errorf("node-b took node-a's running lease")
+	}
+	if !acquire("node-a", leaseNow.Add(time.Second)) {
+		t.Errorf("node-a could not renew its own lease")
+	}
+
+	release("node-b")
+	if acquire("node-b", leaseNow.Add(2*time.Second)) {
+		t.Errorf("node-b took the lease after releasing a lease it did not hold")
+	}
+
+	release("node-a")
+	if !acquire("node-b", leaseNow.Add(3*time.Second)) {
+		t.Errorf("node-b could not take the lease node-a released")
+	}
+	if !acquire("node-c", until.Add(time.Hour)) {
+		t.Errorf("node-c could not take node-b's expired lease")
+	}
+
+	released, err := s.ReleaseLeases(ctx, "node-c")
+	if err != nil || released != 1 {
+		t.Errorf("ReleaseLeases(node-c) = %d, %v; want 1, nil", released, err)
+	}
+	if !acquire("node-a", leaseNow) {
+		t.Errorf("node-a could not take the lease after ReleaseLeases(node-c)")
+	}
+}
+
+func testDeleteEndsLease(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	cert := newCertificate(account, region, 1)
+	mustCreate(t, s, cert)
+
+	if got := mustClaim(t, s, "node-a", leaseNow, 1); len(got) != 1 {
+		t.Fatalf("node-a claimed %v, want the one certificate", got)
+	}
+	if err := s.DeleteCertificate(ctx, account, region, cert.ARN); err != nil {
+		t.Fatalf("DeleteCertificate: %v", err)
+	}
+
+	ok, err := s.AcquireLease(ctx, store.CertificateLease(cert.ARN), "node-b", leaseNow, leaseNow.Add(time.Minute))
+	if err != nil || !ok {
+		t.Errorf("AcquireLease of the deleted certificate's lease by node-b = %v, %v; want true, nil", ok, err)
+	}
+}
+
+// testTagLimitRace adds one new key per caller at once; the limit must hold
+// even when every caller counts the tags before any of them writes.
+func testTagLimitRace(t *testing.T, s store.Store) {
+	const callers, maxTags = 10, 4
+	cert := newCertificate(account, region, 1)
+	mustCreate(t, s, cert)
+
+	errs := make([]error, callers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.AddTags(context.Background(), account, region, cert.ARN, []store.Tag{{Key: fmt.Sprintf("k%d", i)}}, maxTags)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	added := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			added++
+		case !errors.Is(err, store.ErrTooManyTags):
+			t.Errorf("caller %d: AddTags error = %v, want nil or ErrTooManyTags", i, err)
+		}
+	}
+
+	if added != maxTags {
+		t.Errorf("%d callers added a tag, want %d", added, maxTags)
+	}
+	if tags := mustListTags(t, s, account, region, cert.ARN); len(tags) != maxTags {
+		t.Errorf("certificate has %d tags, want %d", len(tags), maxTags)
+	}
+}
+
+// testDeleteDuringTagChange races a delete with tag changes on the same
+// certificate: each tag change either lands before the delete or finds the
+// certificate gone, and never fails otherwise.
+func testDeleteDuringTagChange(t *testing.T, s store.Store) {
+	const certificates = 10
+	ctx := context.Background()
+
+	for n := range certificates {
+		cert := newCertificate(account, region, n)
+		mustCreate(t, s, cert)
+
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var deleteErr, addErr, removeErr error
+		wg.Go(func() { <-start; deleteErr = s.DeleteCertificate(ctx, account, region, cert.ARN) })
+		wg.Go(func() {
+			<-start
+			addErr = s.AddTags(ctx, account, region, cert.ARN, []store.Tag{{Key: "k", Value: strPtr("v")}}, 50)
+		})
+		wg.Go(func() { <-start; removeErr = s.RemoveTags(ctx, account, region, cert.ARN, []store.Tag{{Key: "k"}}) })
+		close(start)
+		wg.Wait()
+
+		if deleteErr != nil {
+			t.Errorf("certificate %d: DeleteCertificate: %v", n, deleteErr)
+		}
+		for name, err := range map[string]error{"AddTags": addErr, "RemoveTags": removeErr} {
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("certificate %d: %s during delete = %v, want nil or ErrNotFound", n, name, err)
+			}
+		}
+
+		if _, err := s.GetCertificate(ctx, account, region, cert.ARN); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("certificate %d: GetCertificate after delete = %v, want ErrNotFound", n, err)
+		}
+	}
+}

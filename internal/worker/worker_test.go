@@ -1,0 +1,147 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openacm/openacm/internal/clock"
+	"github.com/openacm/openacm/internal/store"
+	"github.com/openacm/openacm/internal/store/sqlstore"
+	"github.com/openacm/openacm/internal/worker"
+)
+
+// countingAdvancer records how often each certificate was advanced and
+// returns a fixed due time.
+type countingAdvancer struct {
+	due time.Time
+
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (a *countingAdvancer) Advance(_ context.Context, cert *store.Certificate) (time.Time, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls[cert.ARN]++
+	return a.due, nil
+}
+
+func (a *countingAdvancer) total() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sum := 0
+	for _, n := range a.calls {
+		sum += n
+	}
+	return sum
+}
+
+func setup(t *testing.T, certificates int) (store.Store, *clock.Fake) {
+	t.Helper()
+
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "w.db"), nil)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+
+	clk := clock.NewFake(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
+	for i := range certificates {
+		cert := &store.Certificate{
+			ARN:       fmt.Sprintf("arn:aws:acm:us-east-1:111122223333:certificate/%d", i),
+			Account:   "111122223333",
+			Region:    "us-east-1",
+			Status:    "PENDING_VALIDATION",
+			CreatedAt: clk.Now().Add(time.Duration(i) * time.Second),
+		}
+		if _, _, err := st.CreateCertificate(context.Background(), cert, nil, nil); err != nil {
+			t.Fatalf("CreateCertificate: %v", err)
+		}
+	}
+
+	return st, clk
+}
+
+func newWorker(st store.Store, advancer worker.Advancer, clk clock.Clock, holder string) *worker.Worker {
+	return worker.New(st, advancer, clk, slog.New(slog.DiscardHandler), worker.Options{Holder: holder, Lease: time.Minute, Parallelism: 2})
+}
+
+func TestRunOnceSharesWorkBetweenNodes(t *testing.T) {
+	const certificates = 8
+	st, clk := setup(t, certificates)
+	advancer := &countingAdvancer{due: clk.Now().Add(10 * time.Second), calls: map[string]int{}}
+
+	nodes := []*worker.Worker{newWorker(st, advancer, clk, "a"), newWorker(st, advancer, clk, "b"), newWorker(st, advancer, clk, "c")}
+	var wg sync.WaitGroup
+	for _, w := range nodes {
+		wg.Go(func() {
+			if _, err := w.RunOnce(context.Background()); err != nil {
+				t.Errorf("RunOnce: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+
+	if got := advancer.total(); got != certificates {
+		t.Errorf("%d advances in one pass of three nodes, want %d (each certificate once)", got, certificates)
+	}
+}
+
+func TestRunOnceWaitsForDueTime(t *testing.T) {
+	st, clk := setup(t, 2)
+	advancer := &countingAdvancer{due: clk.Now().Add(10 * time.Second), calls: map[string]int{}}
+	first := newWorker(st, advancer, clk, "a")
+	second := newWorker(st, advancer, clk, "b")
+
+	next, err := first.RunOnce(context.Background())
+	if err != nil {
+		t.Fatalf("first RunOnce: %v", err)
+	}
+	if !next.Equal(advancer.due) {
+		t.Errorf("RunOnce next = %v, want the due time %v", next, advancer.due)
+	}
+
+	// The first node keeps the leases until the due time, so nobody looks
+	// at the certificates earlier, even after the claim lease would end.
+	clk.Advance(9 * time.Second)
+	if _, err := second.RunOnce(context.Background()); err != nil {
+		t.Fatalf("second RunOnce before due: %v", err)
+	}
+	if got := advancer.total(); got != 2 {
+		t.Errorf("%d advances before the due time, want 2", got)
+	}
+
+	clk.Advance(2 * time.Second)
+	if _, err := second.RunOnce(context.Background()); err != nil {
+		t.Fatalf("second RunOnce after due: %v", err)
+	}
+	if got := advancer.total(); got != 4 {
+		t.Errorf("%d advances after the due time, want 4 (the other node took both over)", got)
+	}
+}
+
+func TestReleaseLeasesHandsWorkOver(t *testing.T) {
+	st, clk := setup(t, 3)
+	advancer := &countingAdvancer{due: clk.Now().Add(time.Hour), calls: map[string]int{}}
+	first := newWorker(st, advancer, clk, "a")
+	second := newWorker(st, advancer, clk, "b")
+
+	if _, err := first.RunOnce(context.Background()); err != nil {
+		t.Fatalf("first RunOnce: %v", err)
+	}
+	if err := first.ReleaseLeases(context.Background()); err != nil {
+		t.Fatalf("ReleaseLeases: %v", err)
+	}
+	if _, err := second.RunOnce(context.Background()); err != nil {
+		t.Fatalf("second RunOnce: %v", err)
+	}
+
+	if got := advancer.total(); got != 6 {
+		t.Errorf("%d advances, want 6: the second node takes all three at once after the release", got)
+	}
+}
