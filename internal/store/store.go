@@ -187,6 +187,9 @@ type Store interface {
 	// GetSetting returns the value stored under name, or ErrNotFound.
 	GetSetting(ctx context.Context, name string) ([]byte, error)
 
+	// PCAStore holds the private CA records.
+	PCAStore
+
 	// InitSetting stores value under name unless a value is already stored,
 	// and returns the stored value, so concurrent first starts agree on one.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
