@@ -41,7 +41,7 @@ var baseTemplates = map[string]certTemplate{
 		extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}},
 	"OCSPSigningCertificate": {pathLen: -1, keyUsage: signatureOnlyKeyUsage,
 		extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning}},
-	rootTemplateName:              {isCA: true, selfSigned: true, pathLen: -1, keyUsage: caKeyUsage},
+	rootTemplateName:             {isCA: true, selfSigned: true, pathLen: -1, keyUsage: caKeyUsage},
 	subordinateTemplateTag + "0": {isCA: true, pathLen: 0, keyUsage: caKeyUsage},
 	subordinateTemplateTag + "1": {isCA: true, pathLen: 1, keyUsage: caKeyUsage},
 	subordinateTemplateTag + "2": {isCA: true, pathLen: 2, keyUsage: caKeyUsage},
