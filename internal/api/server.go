@@ -19,6 +19,7 @@ import (
 	"github.com/openacm/openacm/internal/apierr"
 	"github.com/openacm/openacm/internal/awsjson"
 	"github.com/openacm/openacm/internal/model"
+	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/sigv4"
 )
 
@@ -39,6 +40,8 @@ type PKI interface {
 	IntermediateDER() []byte
 	// CRL returns the current DER CRL of the issuing CA.
 	CRL(ctx context.Context) ([]byte, error)
+	// OCSP answers a DER OCSP request about a certificate of the issuing CA.
+	OCSP(ctx context.Context, request []byte) ([]byte, error)
 }
 
 // Server is the HTTP front end.
@@ -49,6 +52,11 @@ type Server struct {
 	ready      func() bool
 	logger     *slog.Logger
 	model      *model.Service
+
+	// pca serves acm-pca; nil leaves every ACMPrivateCA operation unknown.
+	pca           *pca.Service
+	pcaOperations map[string]operation
+	pcaModel      *model.Service
 }
 
 // New returns a Server for the ACM service. ready reports whether the
@@ -74,6 +82,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+IntermediateCertificatePath, s.serveIntermediate)
 	mux.HandleFunc("GET "+CRLPath, s.serveCRL)
 	mux.HandleFunc("POST /{$}", s.serveAWS)
+	s.handlePCA(mux)
 	return mux
 }
 
@@ -115,16 +124,30 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 		return nil, apierr.New(apierr.UnknownOperation,
 			"The request has no X-Amz-Target header; set it to CertificateManager.<Operation>.")
 	}
-	op, ok := s.operations[operationName]
-	if service != acmTargetPrefix || !ok {
+	op, checker, ok := s.route(service, operationName)
+	if !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
 	}
-	if err := s.model.CheckInput(operationName, body); err != nil {
+	if err := checker.CheckInput(operationName, body); err != nil {
 		return nil, err
 	}
 
 	caller := acm.Caller{Account: identity.Credential.Account, Region: identity.Region}
 	return op(r.Context(), caller, body, event)
+}
+
+// route returns the operation and input checker of a target prefix and
+// operation name.
+func (s *Server) route(service, operationName string) (operation, *model.Service, bool) {
+	switch service {
+	case acmTargetPrefix:
+		op, ok := s.operations[operationName]
+		return op, s.model, ok
+	case pcaTargetPrefix:
+		op, ok := s.pcaOperations[operationName]
+		return op, s.pcaModel, ok
+	}
+	return nil, nil, false
 }
 
 // readBody reads the whole body, refusing one over MaxBodyBytes before

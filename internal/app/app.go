@@ -23,6 +23,7 @@ import (
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
 	"github.com/openacm/openacm/internal/ownca"
+	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/sigv4"
 	"github.com/openacm/openacm/internal/store"
 	"github.com/openacm/openacm/internal/store/sqlstore"
@@ -47,9 +48,11 @@ type App struct {
 	listener net.Listener
 	http     *http.Server
 	worker   *worker.Worker
+	pca      *pca.Service
 
 	stopWorker context.CancelFunc
 	workerDone <-chan struct{}
+	pcaDone    chan struct{}
 	serveDone  chan error
 	closeOnce  sync.Once
 	closeErr   error
@@ -116,6 +119,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		return err
 	}
 
+	a.pca = pca.New(pca.Config{BaseURL: cfg.BaseURL(), KeyParallelism: runtime.GOMAXPROCS(0)}, st, clk, a.logger)
 	service, err := a.newService(cfg, st, clk, authority, recordKey)
 	if err != nil {
 		return err
@@ -124,7 +128,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	service.SetWake(a.worker.Wake)
 
 	verifier := &sigv4.Verifier{Credentials: auth.TestCredentials(), Now: clk.Now}
-	server := api.New(service, verifier, authority, a.ready, a.logger)
+	server := api.New(service, verifier, authority, a.ready, a.logger).WithPCA(a.pca)
 	a.http = &http.Server{
 		Handler:           server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -136,6 +140,11 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWorker = stopWorker
 	a.workerDone = a.worker.Start(workerCtx)
+	a.pcaDone = make(chan struct{})
+	go func() {
+		defer close(a.pcaDone)
+		a.pca.Run(workerCtx)
+	}()
 
 	a.serveDone = make(chan error, 1)
 	go func() {
@@ -227,6 +236,7 @@ func (a *App) Close(ctx context.Context) error {
 
 		a.stopWorker()
 		<-a.workerDone
+		<-a.pcaDone
 
 		err = errors.Join(err, a.store.Close())
 		a.closeErr = err

@@ -5,10 +5,12 @@ package ownca
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,7 @@ const crlLifetime = time.Minute
 type Authority struct {
 	CA    *issuance.CA
 	clock clock.Clock
+	store store.Store
 
 	mu         sync.Mutex
 	crl        []byte
@@ -65,7 +68,7 @@ func Load(ctx context.Context, st store.Store, clk clock.Clock, organization str
 	if err != nil {
 		return nil, fmt.Errorf("load stored issuing CA: %w", err)
 	}
-	return &Authority{CA: ca, clock: clk}, nil
+	return &Authority{CA: ca, clock: clk, store: st}, nil
 }
 
 // create generates a root and an intermediate and stores them unless
@@ -93,8 +96,12 @@ func (a *Authority) RootDER() []byte { return a.CA.Root.Raw }
 // IntermediateDER returns the intermediate certificate in DER.
 func (a *Authority) IntermediateDER() []byte { return a.CA.Intermediate.Raw }
 
-// CRL returns the intermediate's CRL, signed at most once per crlLifetime.
-func (a *Authority) CRL(_ context.Context) ([]byte, error) {
+// publicType is the ACM type of the certificates this CA issues.
+const publicType = "AMAZON_ISSUED"
+
+// CRL returns the intermediate's CRL of every revoked public certificate,
+// signed at most once per crlLifetime or after Invalidate.
+func (a *Authority) CRL(ctx context.Context) ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
@@ -103,13 +110,79 @@ func (a *Authority) CRL(_ context.Context) ([]byte, error) {
 		return a.crl, nil
 	}
 
-	// TODO: list revoked serials once ACM RevokeCertificate exists; the CRL is empty until then.
-	number := big.NewInt(now.Unix())
-	crl, err := a.CA.CRL(now, number, nil)
+	certs, err := a.store.RevokedCertificates(ctx, publicType)
+	if err != nil {
+		return nil, fmt.Errorf("list revoked certificates: %w", err)
+	}
+	revoked := make([]issuance.RevokedSerial, 0, len(certs))
+	for _, cert := range certs {
+		serial, ok := parseSerial(cert.Serial)
+		if !ok {
+			return nil, fmt.Errorf("certificate %s has an invalid serial %q", cert.ARN, cert.Serial)
+		}
+		revoked = append(revoked, issuance.RevokedSerial{
+			Serial:     serial,
+			RevokedAt:  cert.RevokedAt,
+			ReasonCode: reasonCodes[cert.RevocationReason],
+		})
+	}
+
+	crl, err := a.CA.CRL(now, big.NewInt(now.UnixMilli()), revoked)
 	if err != nil {
 		return nil, fmt.Errorf("sign CRL: %w", err)
 	}
 	a.crl = crl
 	a.crlExpires = now.Add(crlLifetime)
 	return crl, nil
+}
+
+// Invalidate makes the next CRL call sign a new CRL, so a revocation shows at once.
+func (a *Authority) Invalidate() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.crl = nil
+}
+
+// OCSP answers a DER OCSP request about a public certificate.
+func (a *Authority) OCSP(ctx context.Context, request []byte) ([]byte, error) {
+	return a.CA.OCSP(request, a.clock.Now(), func(serial *big.Int) (issuance.OCSPStatus, error) {
+		cert, err := a.store.CertificateBySerial(ctx, publicType, formatSerial(serial))
+		if errors.Is(err, store.ErrNotFound) {
+			return issuance.OCSPStatus{}, nil
+		}
+		if err != nil {
+			return issuance.OCSPStatus{}, err
+		}
+		return issuance.OCSPStatus{
+			Known:      true,
+			Revoked:    cert.Status == "REVOKED",
+			RevokedAt:  cert.RevokedAt,
+			ReasonCode: reasonCodes[cert.RevocationReason],
+		}, nil
+	})
+}
+
+// reasonCodes maps ACM RevocationReason values to RFC 5280 CRLReason codes.
+var reasonCodes = map[string]int{
+	"UNSPECIFIED":            0,
+	"KEY_COMPROMISE":         1,
+	"CA_COMPROMISE":          2,
+	"AFFILIATION_CHANGED":    3,
+	"SUPERSEDED":             4,
+	"CESSATION_OF_OPERATION": 5,
+	"CERTIFICATE_HOLD":       6,
+	"PRIVILEGE_WITHDRAWN":    9,
+	"A_A_COMPROMISE":         10,
+}
+
+// parseSerial reads a serial formatted as issuance.FormatSerial does.
+func parseSerial(text string) (*big.Int, bool) {
+	serial, ok := new(big.Int).SetString(strings.ReplaceAll(text, ":", ""), 16)
+	return serial, ok && serial.Sign() > 0
+}
+
+// formatSerial formats a serial as issuance.FormatSerial does: the octets of
+// the DER INTEGER content in hex, joined by ':'.
+func formatSerial(serial *big.Int) string {
+	return issuance.FormatSerial(&x509.Certificate{SerialNumber: serial})
 }
