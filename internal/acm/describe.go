@@ -110,6 +110,14 @@ func certificateDetail(cert *store.Certificate) CertificateDetail {
 			Export:                                   cert.ExportOption,
 		},
 	}
+	if cert.RenewalStatus != "" {
+		detail.RenewalSummary = &RenewalSummary{
+			RenewalStatus:           cert.RenewalStatus,
+			DomainValidationOptions: []DomainValidation{},
+			RenewalStatusReason:     cert.RenewalStatusReason,
+			UpdatedAt:               NewTimestamp(cert.RenewalUpdatedAt),
+		}
+	}
 	if detail.Subject == "" && cert.Type != "IMPORTED" {
 		detail.Subject = "CN=" + cert.DomainName
 	}

@@ -15,17 +15,15 @@ import (
 // every name is approved. It returns when the certificate should be looked
 // at again, or the zero time when only an outside event can move it.
 func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Time, error) {
+	if cert.Status == StatusIssued && cert.RenewalStatus == RenewalPending {
+		return time.Time{}, s.renewPrivate(ctx, cert)
+	}
 	if cert.Status != StatusPendingValidation {
 		return time.Time{}, nil
 	}
 
-	// No private CA exists yet, so every private request fails the way ACM
-	// fails a request naming a CA it cannot find.
-	// TODO: issue from the named private CA once acm-pca is implemented.
 	if cert.Type == TypePrivate {
-		cert.Status = StatusFailed
-		cert.FailureReason = FailurePCAResourceNotFound
-		return time.Time{}, s.save(ctx, cert, "certificate failed")
+		return time.Time{}, s.issuePrivate(ctx, cert)
 	}
 
 	changed, next := s.validateNames(ctx, cert)

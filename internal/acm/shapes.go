@@ -119,6 +119,7 @@ type CertificateDetail struct {
 	ExtendedKeyUsages       []ExtendedKeyUsage  `json:"ExtendedKeyUsages"`
 	CertificateAuthorityArn string              `json:"CertificateAuthorityArn,omitempty"`
 	RenewalEligibility      string              `json:"RenewalEligibility,omitempty"`
+	RenewalSummary          *RenewalSummary     `json:"RenewalSummary,omitempty"`
 	Options                 *CertificateOptions `json:"Options,omitempty"`
 }
 

@@ -29,6 +29,10 @@ func inputArn(in any) string {
 		return v.CertificateArn
 	case *acm.TagsInput:
 		return v.CertificateArn
+	case *acm.ExportCertificateInput:
+		return v.CertificateArn
+	case *acm.RevokeCertificateInput:
+		return v.CertificateArn
 	}
 	return ""
 }
@@ -45,5 +49,8 @@ func acmOperations(s *acm.Service) map[string]operation {
 		"AddTagsToCertificate":      handle(s.AddTagsToCertificate),
 		"RemoveTagsFromCertificate": handle(s.RemoveTagsFromCertificate),
 		"ListTagsForCertificate":    handle(s.ListTagsForCertificate),
+		"ExportCertificate":         handle(s.ExportCertificate),
+		"RenewCertificate":          handle(s.RenewCertificate),
+		"RevokeCertificate":         handle(s.RevokeCertificate),
 	}
 }

@@ -126,6 +126,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	}
 	a.worker = worker.New(st, service, clk, a.logger, worker.Options{Parallelism: runtime.GOMAXPROCS(0)})
 	service.SetWake(a.worker.Wake)
+	a.pca.OnPermissionsChanged(a.worker.Wake)
 
 	verifier := &sigv4.Verifier{Credentials: auth.TestCredentials(), Now: clk.Now}
 	server := api.New(service, verifier, authority, a.ready, a.logger).WithPCA(a.pca)
@@ -178,11 +179,13 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 		RecordKey:                recordKey,
 	}
 	return acm.New(serviceConfig, acm.Deps{
-		Store:  st,
-		Clock:  clk,
-		CA:     authority.CA,
-		DNS:    dns,
-		Logger: a.logger,
+		Store:   st,
+		Clock:   clk,
+		CA:      authority.CA,
+		DNS:     dns,
+		Logger:  a.logger,
+		Private: a.pca,
+		Revoked: authority.Invalidate,
 	}), nil
 }
 

@@ -208,6 +208,7 @@ func (s *Service) CreatePermission(ctx context.Context, caller Caller, in *Creat
 		return nil, fmt.Errorf("create permission: %w", err)
 	}
 	s.logger.Info("certificate authority permission created", "arn", ca.ARN, "principal", in.Principal, "actions", in.Actions)
+	s.permissionsChanged()
 	return &Empty{}, nil
 }
 

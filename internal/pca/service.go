@@ -44,6 +44,8 @@ type Service struct {
 
 	crls *crlCache
 	wake chan struct{}
+	// permissionsChanged tells ACM's worker that a waiting renewal may now proceed.
+	permissionsChanged func()
 }
 
 // New returns a Service.
@@ -61,7 +63,15 @@ func New(config Config, st store.Store, clk clock.Clock, logger *slog.Logger) *S
 		logger: logger,
 		crls:   newCRLCache(),
 		wake:   make(chan struct{}, 1),
+
+		permissionsChanged: func() {},
 	}
+}
+
+// OnPermissionsChanged sets the function called after CreatePermission,
+// which must not block. It exists because ACM's worker is built after this service.
+func (s *Service) OnPermissionsChanged(notify func()) {
+	s.permissionsChanged = notify
 }
 
 // Wake starts a background pass soon. It never blocks.

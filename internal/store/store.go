@@ -73,6 +73,12 @@ type Certificate struct {
 	Exported           bool
 	RenewalEligibility string
 
+	// RenewalStatus, RenewalStatusReason and RenewalUpdatedAt are the
+	// RenewalSummary; RenewalStatus is "" while no renewal happened.
+	RenewalStatus       string
+	RenewalStatusReason string
+	RenewalUpdatedAt    time.Time
+
 	// Version counts updates; UpdateCertificate succeeds only when it still
 	// equals the stored value, so concurrent writers cannot lose each other's changes.
 	Version   int64
@@ -170,7 +176,8 @@ type Store interface {
 	ListCertificates(ctx context.Context, query ListQuery) (certs []*Certificate, next string, err error)
 
 	// PendingCertificates returns up to limit certificates of any account in
-	// status PENDING_VALIDATION, oldest first, for the background worker.
+	// status PENDING_VALIDATION, or ISSUED with RenewalStatus
+	// PENDING_AUTO_RENEWAL, oldest first, for the background worker.
 	PendingCertificates(ctx context.Context, limit int) ([]*Certificate, error)
 
 	// ListTags returns the certificate's tags in the order they were first added.

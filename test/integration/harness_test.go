@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/openacm/openacm/internal/app"
+	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
 )
 
@@ -27,6 +28,8 @@ type server struct {
 	app     *app.App
 	config  config.Config
 	dataDir string
+	// clock replaces the system clock when set.
+	clock clock.Clock
 }
 
 // startServer starts OpenACM on 127.0.0.1 with a fresh data dir and auto
@@ -57,7 +60,7 @@ func (s *server) start() {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{s.t}, nil))
 	}
-	running, err := app.Start(context.Background(), s.config, logger, app.Options{Listener: listener})
+	running, err := app.Start(context.Background(), s.config, logger, app.Options{Listener: listener, Clock: s.clock})
 	if err != nil {
 		s.t.Fatalf("start server: %v", err)
 	}

@@ -10,6 +10,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acmpca"
 	pcatypes "github.com/aws/aws-sdk-go-v2/service/acmpca/types"
+
+	"github.com/openacm/openacm/internal/clock"
+	"github.com/openacm/openacm/internal/config"
 )
 
 // pcaClient returns an acm-pca client. aws-sdk-go-v2 service/acmpca
@@ -189,4 +196,56 @@ func newCSR(t *testing.T, names ...string) (crypto.Signer, []byte) {
 		t.Fatalf("create CSR: %v", err)
 	}
 	return key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+}
+
+// startServerWithClock starts a server whose services read clk.
+func startServerWithClock(t *testing.T, clk clock.Clock) *server {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.AutoValidateDelay = 200 * time.Millisecond
+	s := &server{t: t, config: cfg, dataDir: cfg.DataDir, clock: clk}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// activeHierarchy creates an ACTIVE root and an ACTIVE subordinate under
+// it, both with CRL and OCSP enabled, and returns their ARNs and the root.
+func activeHierarchy(t *testing.T, client *acmpca.Client) (rootArn, subArn string, root *x509.Certificate) {
+	t.Helper()
+	rootArn = createCA(t, client, caInput(pcatypes.CertificateAuthorityTypeRoot, "Example Root CA", revocationEnabled()))
+	root = activateRoot(t, client, rootArn)
+	subArn = createCA(t, client, caInput(pcatypes.CertificateAuthorityTypeSubordinate, "Example Issuing CA", revocationEnabled()))
+	activateSubordinate(t, client, rootArn, subArn, "SubordinateCACertificate_PathLen0_APIPassthrough/V1")
+	return rootArn, subArn, root
+}
+
+// writeFile writes data to name in dir and returns the path.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runOpenSSL runs openssl with args and returns its combined output,
+// failing the test when it exits non-zero. The test is skipped without openssl.
+func runOpenSSL(t *testing.T, args ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl is not installed")
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func marshalPublicKey(public any) ([]byte, error) {
+	return x509.MarshalPKIXPublicKey(public)
 }

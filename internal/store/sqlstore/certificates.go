@@ -241,15 +241,19 @@ func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn stri
 }
 
 // PendingCertificates returns up to limit certificates of any account in
-// status PENDING_VALIDATION, oldest first (ties in ARN order).
+// status PENDING_VALIDATION or with a pending renewal, oldest first (ties
+// in ARN order).
 func (s *Store) PendingCertificates(ctx context.Context, limit int) ([]*store.Certificate, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("list pending certificates: limit %d is not positive", limit)
 	}
 
+	// NOTE: the renewal status lives in the details JSON, so finding pending
+	// renewals scans the ISSUED certificates.
 	certs, err := s.queryCertificates(ctx, `SELECT `+certificateColumns+` FROM certificates
-		WHERE status = ? ORDER BY created_at, arn LIMIT ?`,
-		"PENDING_VALIDATION", limit)
+		WHERE status = ? OR (status = ? AND `+s.dialect.containsExpr("details")+`)
+		ORDER BY created_at, arn LIMIT ?`,
+		"PENDING_VALIDATION", "ISSUED", `"renewal_status":"PENDING_AUTO_RENEWAL"`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending certificates: %w", err)
 	}

@@ -82,6 +82,10 @@ type certDetails struct {
 	InUseBy            []string `json:"in_use_by"`
 	Exported           bool     `json:"exported,omitempty"`
 	RenewalEligibility string   `json:"renewal_eligibility,omitempty"`
+
+	RenewalStatus       string    `json:"renewal_status,omitempty"`
+	RenewalStatusReason string    `json:"renewal_status_reason,omitempty"`
+	RenewalUpdatedAt    time.Time `json:"renewal_updated_at,omitzero"`
 }
 
 type domainValidationRow struct {
@@ -167,6 +171,9 @@ func detailsFromCertificate(cert *store.Certificate) certDetails {
 		InUseBy:                 cert.InUseBy,
 		Exported:                cert.Exported,
 		RenewalEligibility:      cert.RenewalEligibility,
+		RenewalStatus:           cert.RenewalStatus,
+		RenewalStatusReason:     cert.RenewalStatusReason,
+		RenewalUpdatedAt:        cert.RenewalUpdatedAt.UTC(),
 	}
 
 	if cert.DomainValidations != nil {
@@ -226,6 +233,9 @@ func (r *certRow) certificate() (*store.Certificate, error) {
 		InUseBy:                 details.InUseBy,
 		Exported:                details.Exported,
 		RenewalEligibility:      details.RenewalEligibility,
+		RenewalStatus:           details.RenewalStatus,
+		RenewalStatusReason:     details.RenewalStatusReason,
+		RenewalUpdatedAt:        details.RenewalUpdatedAt.UTC(),
 		Version:                 r.Version,
 		UpdatedAt:               fromUnixNanos(r.UpdatedAt),
 	}

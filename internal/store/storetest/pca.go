@@ -28,6 +28,7 @@ var pcaTests = []struct {
 	{"permissions", testPermissions},
 	{"audit reports", testAuditReports},
 	{"revoked acm certificates", testRevokedACMCertificates},
+	{"pending renewals", testPendingRenewals},
 }
 
 func caARN(account, region string, n int) string {
@@ -433,5 +434,31 @@ func testRevokedACMCertificates(t *testing.T, s store.Store) {
 	}
 	if _, err := s.CertificateBySerial(ctx, "AMAZON_ISSUED", "0e"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("CertificateBySerial(missing) error = %v, want ErrNotFound", err)
+	}
+}
+
+func testPendingRenewals(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	renewing := newCertificate(account, region, 1)
+	renewing.Status = "ISSUED"
+	renewing.RenewalStatus = "PENDING_AUTO_RENEWAL"
+	renewed := newCertificate(account, region, 2)
+	renewed.Status = "ISSUED"
+	renewed.RenewalStatus = "SUCCESS"
+	pending := newCertificate(account, region, 3)
+	for _, cert := range []*store.Certificate{renewing, renewed, pending} {
+		mustCreate(t, s, cert)
+	}
+
+	certs, err := s.PendingCertificates(ctx, 10)
+	if err != nil {
+		t.Fatalf("PendingCertificates: %v", err)
+	}
+	var got []string
+	for _, cert := range certs {
+		got = append(got, cert.ARN)
+	}
+	if want := []string{renewing.ARN, pending.ARN}; !reflect.DeepEqual(got, want) {
+		t.Errorf("PendingCertificates = %v, want %v", got, want)
 	}
 }

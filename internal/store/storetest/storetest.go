@@ -146,6 +146,9 @@ func fullCertificate(n int) *store.Certificate {
 		InUseBy:             []string{"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/x/1"},
 		Exported:            true,
 		RenewalEligibility:  "ELIGIBLE",
+		RenewalStatus:       "SUCCESS",
+		RenewalStatusReason: "PCA_ACCESS_DENIED",
+		RenewalUpdatedAt:    baseTime.Add(3 * time.Hour).In(zone),
 		Version:             7,
 		UpdatedAt:           baseTime.Add(4 * time.Hour).In(zone),
 	}
@@ -162,7 +165,7 @@ func wantStored(cert *store.Certificate) *store.Certificate {
 // normalize rewrites c in place so that representations a store may
 // change compare equal: times in UTC and empty slices as nil.
 func normalize(c *store.Certificate) {
-	for _, field := range []*time.Time{&c.CreatedAt, &c.IssuedAt, &c.ImportedAt, &c.RevokedAt, &c.NotBefore, &c.NotAfter, &c.UpdatedAt} {
+	for _, field := range []*time.Time{&c.CreatedAt, &c.IssuedAt, &c.ImportedAt, &c.RevokedAt, &c.NotBefore, &c.NotAfter, &c.UpdatedAt, &c.RenewalUpdatedAt} {
 		if !field.IsZero() {
 			*field = field.UTC()
 		}
