@@ -270,8 +270,8 @@ func (s *Service) RenewCertificate(ctx context.Context, caller Caller, in *Certi
 	return &Empty{}, nil
 }
 
-// RevokeCertificate revokes an exported public certificate: OpenACM's own
-// CA lists its serial on the CRL and answers OCSP with revoked.
+// RevokeCertificate revokes an exported public certificate. OpenACM's own
+// CA then lists its serial on the CRL and reports it revoked over OCSP.
 func (s *Service) RevokeCertificate(ctx context.Context, caller Caller, in *RevokeCertificateInput) (*RevokeCertificateOutput, error) {
 	cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// WithPCA makes the server answer the acm-pca API, over AWS JSON 1.1 and
-// Smithy RPC v2 CBOR, and serve each CA's CRL, OCSP answers and audit reports.
+// WithPCA makes the server serve the acm-pca API, over AWS JSON 1.1 and
+// Smithy RPC v2 CBOR, and each CA's CRL, OCSP responder and audit reports.
 func (s *Server) WithPCA(service *pca.Service) *Server {
 	s.pca = service
 	s.pcaOperations = pcaOperations(service)
@@ -47,7 +47,7 @@ func pcaInputArn(in any) string {
 }
 
 // pcaOperations is the acm-pca operation table, shared by both protocols.
-// Operations missing here answer UnknownOperationException.
+// Operations missing here return UnknownOperationException.
 func pcaOperations(s *pca.Service) map[string]operation {
 	return map[string]operation{
 		"CreateCertificateAuthority":              handlePCA(s.CreateCertificateAuthority),
@@ -115,7 +115,7 @@ func (s *Server) servePCAOCSP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.logger.Error("private CA OCSP answer failed", "path", r.URL.Path, "error", err)
+		s.logger.Error("private CA OCSP response failed", "path", r.URL.Path, "error", err)
 		http.Error(w, "OCSP unavailable", http.StatusInternalServerError)
 		return
 	}

@@ -48,7 +48,7 @@ func (s *Server) serveOwnOCSP(w http.ResponseWriter, r *http.Request) {
 	}
 	response, err := s.pki.OCSP(r.Context(), request)
 	if err != nil {
-		s.logger.Error("OCSP answer failed", "error", err)
+		s.logger.Error("OCSP response failed", "error", err)
 		http.Error(w, "OCSP unavailable", http.StatusInternalServerError)
 		return
 	}

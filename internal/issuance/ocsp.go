@@ -13,7 +13,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 )
 
-// ocspLifetime is the time from thisUpdate to nextUpdate of an OCSP answer.
+// ocspLifetime is the time from thisUpdate to nextUpdate of an OCSP response.
 const ocspLifetime = 24 * time.Hour
 
 // OCSPStatus is the revocation state of one serial.
@@ -29,11 +29,11 @@ type OCSPStatus struct {
 // OCSPLookup returns the state of a serial the issuer signed.
 type OCSPLookup func(serial *big.Int) (OCSPStatus, error)
 
-// RespondOCSP answers a DER OCSP request about a certificate of issuer,
-// signing the answer with the issuer's own key (so the response carries no
-// responder certificate). It returns a signed "unknown" answer for serials
+// RespondOCSP responds to a DER OCSP request about a certificate of issuer,
+// signing the response with the issuer's own key (so the response carries no
+// responder certificate). It returns a signed "unknown" response for serials
 // the lookup does not know, and the unsigned "malformed" or "unauthorized"
-// answers for requests that cannot be parsed or name another issuer.
+// responses for requests that cannot be parsed or name another issuer.
 func RespondOCSP(issuer *x509.Certificate, signer crypto.Signer, requestDER []byte, now time.Time, lookup OCSPLookup) ([]byte, error) {
 	request, err := ocsp.ParseRequest(requestDER)
 	if err != nil {
@@ -92,7 +92,7 @@ func issuedBy(request *ocsp.Request, issuer *x509.Certificate) bool {
 	return bytes.Equal(nameHash.Sum(nil), request.IssuerNameHash) && bytes.Equal(keyHash.Sum(nil), request.IssuerKeyHash)
 }
 
-// OCSP answers an OCSP request about a certificate the intermediate issued.
+// OCSP responds to an OCSP request about a certificate the intermediate issued.
 func (ca *CA) OCSP(requestDER []byte, now time.Time, lookup OCSPLookup) ([]byte, error) {
 	return RespondOCSP(ca.Intermediate, ca.intermediateKey, requestDER, now, lookup)
 }

@@ -22,7 +22,7 @@ var (
 	ErrInvalidArgs     = errors.New("the request does not fit the certificate authority")
 )
 
-// ACMRequest asks a CA for the certificate of an ACM private certificate.
+// ACMRequest is a request to a CA for the certificate of an ACM private certificate.
 type ACMRequest struct {
 	CAARN string
 	// Account and Region are the ACM certificate's.
@@ -36,7 +36,7 @@ type ACMRequest struct {
 	Validity  time.Duration
 }
 
-// ACMCertificate is what IssueForACM signed.
+// ACMCertificate is a certificate signed by IssueForACM, with its chain.
 type ACMCertificate struct {
 	Certificate    *x509.Certificate
 	CertificatePEM string

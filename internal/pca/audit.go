@@ -18,8 +18,8 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// AuditPathPattern is where audit reports are served; AWS writes them to
-// an S3 bucket instead. The report id, a random UUID, is the only secret
+// AuditPathPattern is the URL path of stored audit reports, which AWS
+// writes to an S3 bucket instead. The report id, a random UUID, is the only secret
 // that guards a report.
 const AuditPathPattern = "/pca/audit/{region}/{account}/{id}/{file}"
 

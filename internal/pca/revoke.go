@@ -90,8 +90,8 @@ func (s *Service) addRevocationURLs(template *x509.Certificate, ca *store.Certif
 	return nil
 }
 
-// RevokeCertificate records the revocation of a certificate the CA issued;
-// the CA's next CRL and every OCSP answer show it.
+// RevokeCertificate records the revocation of a certificate the CA issued,
+// so the CA's next CRL and every OCSP response show it.
 func (s *Service) RevokeCertificate(ctx context.Context, caller Caller, in *RevokeCertificateInput) (*Empty, error) {
 	ca, err := s.authority(ctx, caller, in.CertificateAuthorityArn, "RevokeCertificate")
 	if err != nil {
@@ -133,7 +133,8 @@ func parseSerial(text string) (*big.Int, bool) {
 }
 
 // markACMRevoked shows the revocation on the ACM certificate the serial was
-// issued for, if any. A failure is logged: the CA's records already say revoked.
+// issued for, if any. A failure is only logged, because the CA's records
+// already show the revocation.
 func (s *Service) markACMRevoked(ctx context.Context, caARN, serial string, at time.Time, reason string) {
 	issued, err := s.store.GetIssuedCertificateBySerial(ctx, caARN, serial)
 	if err != nil || issued.ACMCertificateARN == "" {
@@ -274,7 +275,7 @@ func (s *Service) signCRL(ctx context.Context, ca *store.CertificateAuthority, c
 	return der, nil
 }
 
-// OCSP answers a DER OCSP request for the CA named by region, account and
+// OCSP responds to a DER OCSP request for the CA named by region, account and
 // id. It returns ErrNoCRL when the CA does not exist or has OCSP disabled.
 func (s *Service) OCSP(ctx context.Context, region, account, id string, request []byte) ([]byte, error) {
 	caARN := CAARN(region, account, id)

@@ -1,6 +1,6 @@
 // Package pca implements the ACM Private CA (acm-pca) operations: the
 // certificate authority life cycle, key generation, CSRs, certificate
-// issuance with templates, revocation, CRLs and OCSP answers, tags,
+// issuance with templates, revocation, CRLs and OCSP responses, tags,
 // permissions, resource policies and audit reports. It also issues the
 // private certificates that ACM requests from a CA.
 //
@@ -44,7 +44,7 @@ type Service struct {
 
 	crls *crlCache
 	wake chan struct{}
-	// permissionsChanged tells ACM's worker that a waiting renewal may now proceed.
+	// permissionsChanged wakes ACM's worker, because a waiting renewal may now proceed.
 	permissionsChanged func()
 }
 

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// certTemplate is what an acm-pca certificate template puts into a certificate.
+// certTemplate is the key usage, basic constraints and passthrough rules of
+// one acm-pca certificate template.
 type certTemplate struct {
 	name        string
 	isCA        bool

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test of private CAs with the installed AWS CLI, following the
-# documented flow: create a root CA, fetch its CSR, issue its certificate
-# with RootCACertificate/V1, import it; then a subordinate CA under it;
-# then private certificates from each through ACM, exported with a
-# passphrase and checked with openssl.
+# documented flow. It creates a root CA, fetches its CSR, issues its
+# certificate with RootCACertificate/V1 and imports it. It does the same for
+# a subordinate CA under the root. Then it requests a private certificate
+# from each CA through ACM, exports it with a passphrase and checks it with
+# openssl.
 #
 # Usage: pca_cli.sh ENDPOINT_URL
 set -euo pipefail

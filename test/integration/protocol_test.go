@@ -170,13 +170,13 @@ func TestProtocolErrors(t *testing.T) {
 			wantMessage: "The operation CertificateManager.ImportCertificate is not supported by this server.",
 		},
 		{
-			name:        "ExportCertificate not built",
-			target:      "CertificateManager.ExportCertificate",
-			body:        `{"CertificateArn":"arn:aws:acm:us-east-1:000000000000:certificate/x","Passphrase":"cGFzcw=="}`,
+			name:        "SearchCertificates not built",
+			target:      "CertificateManager.SearchCertificates",
+			body:        `{}`,
 			credentials: &testCredentials,
 			wantStatus:  400,
 			wantCode:    "UnknownOperationException",
-			wantMessage: "The operation CertificateManager.ExportCertificate is not supported by this server.",
+			wantMessage: "The operation CertificateManager.SearchCertificates is not supported by this server.",
 		},
 		{
 			name:        "operation of another service prefix",
