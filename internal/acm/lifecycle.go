@@ -18,20 +18,17 @@ import (
 // again, or the zero time when only an outside event can move it.
 func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Time, error) {
 	if cert.Status == StatusIssued {
+		if cert.Type == TypePrivate && renewalStatus(cert) == RenewalPending {
+			return time.Time{}, s.renewPrivate(ctx, cert)
+		}
 		return s.maintainIssued(ctx, cert)
 	}
 	if cert.Status != StatusPendingValidation {
 		return time.Time{}, nil
 	}
 
-	// No private CA exists yet, so every private request fails the way ACM
-	// fails a request naming a CA it cannot find.
-	// TODO: issue from the named private CA once acm-pca is implemented.
 	if cert.Type == TypePrivate {
-		cert.Status = StatusFailed
-		cert.FailureReason = FailurePCAResourceNotFound
-		s.observer.CertificateFailed(cert.Type, cert.FailureReason)
-		return time.Time{}, s.save(ctx, cert, "certificate failed")
+		return time.Time{}, s.issuePrivate(ctx, cert)
 	}
 
 	if !s.clock.Now().Before(validationDeadline(cert)) {

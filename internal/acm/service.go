@@ -13,6 +13,7 @@ import (
 
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/issuance"
+	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/store"
 )
 
@@ -74,15 +75,25 @@ type Config struct {
 	ApprovalURL string
 }
 
+// PrivateIssuer is the private CA service that signs PRIVATE certificates.
+type PrivateIssuer interface {
+	// IssueForACM signs a certificate, or returns one of the pca.Err* errors.
+	IssueForACM(ctx context.Context, req pca.ACMRequest) (*pca.ACMCertificate, error)
+	// ACMMayRenew reports whether the CA granted ACM the renewal permissions.
+	ACMMayRenew(ctx context.Context, caARN, account string) (bool, error)
+}
+
 // Service runs the ACM operations.
 type Service struct {
-	store  store.Store
-	clock  clock.Clock
-	ca     *issuance.CA
-	dns    CNAMEChecker
-	config Config
-	logger *slog.Logger
-	wake   func()
+	store   store.Store
+	clock   clock.Clock
+	ca      *issuance.CA
+	dns     CNAMEChecker
+	config  Config
+	logger  *slog.Logger
+	wake    func()
+	private PrivateIssuer
+	revoked func()
 
 	observer Observer
 	mailer   Mailer
@@ -111,6 +122,12 @@ type Deps struct {
 	CAA      CAAChecker
 	// Events receives certificate events; nil drops them.
 	Events EventSink
+	// Private signs PRIVATE certificates; nil fails each one with
+	// PCA_RESOURCE_NOT_FOUND.
+	Private PrivateIssuer
+	// Revoked is called after a public certificate is revoked, so the
+	// issuing CA's CRL is signed afresh; nil does nothing.
+	Revoked func()
 }
 
 // New returns a Service. deps.DNS may be nil when config.AutoValidate is set.
@@ -119,18 +136,24 @@ func New(config Config, deps Deps) *Service {
 	if wake == nil {
 		wake = func() {}
 	}
+	revoked := deps.Revoked
+	if revoked == nil {
+		revoked = func() {}
+	}
 	var observer Observer = noObserver{}
 	if deps.Observer != nil {
 		observer = deps.Observer
 	}
 	return &Service{
-		store:  deps.Store,
-		clock:  deps.Clock,
-		ca:     deps.CA,
-		dns:    deps.DNS,
-		config: config,
-		logger: deps.Logger,
-		wake:   wake,
+		store:   deps.Store,
+		clock:   deps.Clock,
+		ca:      deps.CA,
+		dns:     deps.DNS,
+		config:  config,
+		logger:  deps.Logger,
+		wake:    wake,
+		private: deps.Private,
+		revoked: revoked,
 
 		observer: observer,
 		mailer:   deps.Mailer,

@@ -45,6 +45,10 @@ func inputArn(in any) string {
 		return v.CertificateArn
 	case *acm.CertificateUseInput:
 		return v.CertificateArn
+	case *acm.ExportCertificateInput:
+		return v.CertificateArn
+	case *acm.RevokeCertificateInput:
+		return v.CertificateArn
 	}
 	return ""
 }
@@ -72,6 +76,9 @@ func acmOperations(s *acm.Service) map[string]operation {
 		"UntagResource":                    handle(s.UntagResource),
 		"ListTagsForResource":              handle(s.ListTagsForResource),
 		"ResendValidationEmail":            handle(s.ResendValidationEmail),
+		"ExportCertificate":                handle(s.ExportCertificate),
+		"RenewCertificate":                 handle(s.RenewCertificate),
+		"RevokeCertificate":                handle(s.RevokeCertificate),
 	}
 }
 
@@ -88,8 +95,4 @@ func adminOperations(s *acm.Service) map[string]operation {
 // unbuiltACMOperations are the ACM operations, other than the ACME-endpoint
 // family, that deliberately answer UnknownOperationException: they are
 // not built yet.
-var unbuiltACMOperations = []string{
-	"ExportCertificate",
-	"RenewCertificate",
-	"RevokeCertificate",
-}
+var unbuiltACMOperations = []string{}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/pem"
 	"net/http"
 )
@@ -12,6 +13,9 @@ const (
 	RootCertificatePEMPath      = "/ca/root.pem"
 	IntermediateCertificatePath = "/ca/intermediate.crt"
 	CRLPath                     = "/crl/intermediate.crl"
+	// OwnOCSPPath is the OCSP responder of the intermediate: POST the
+	// request, or GET it base64-encoded after the path and a "/".
+	OwnOCSPPath = "/ocsp/intermediate"
 )
 
 func (s *Server) serveRoot(w http.ResponseWriter, _ *http.Request) {
@@ -35,6 +39,25 @@ func (s *Server) serveCRL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeDER(w, "application/pkix-crl", crl)
+}
+
+func (s *Server) serveOwnOCSP(w http.ResponseWriter, r *http.Request) {
+	request, ok := readOCSPRequest(w, r)
+	if !ok {
+		return
+	}
+	response, err := s.pki.OCSP(r.Context(), request)
+	if err != nil {
+		s.logger.Error("OCSP response failed", "error", err)
+		http.Error(w, "OCSP unavailable", http.StatusInternalServerError)
+		return
+	}
+	writeDER(w, "application/ocsp-response", response)
+}
+
+// decodeOCSPPath decodes the base64 request of an OCSP GET.
+func decodeOCSPPath(segment string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(segment)
 }
 
 func writeDER(w http.ResponseWriter, contentType string, der []byte) {

@@ -20,6 +20,7 @@ import (
 	"github.com/openacm/openacm/internal/awsjson"
 	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/model"
+	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/sigv4"
 	"github.com/openacm/openacm/internal/throttle"
 )
@@ -44,6 +45,8 @@ type PKI interface {
 	IntermediateDER() []byte
 	// CRL returns the current DER CRL of the issuing CA.
 	CRL(ctx context.Context) ([]byte, error)
+	// OCSP answers a DER OCSP request about a certificate of the issuing CA.
+	OCSP(ctx context.Context, request []byte) ([]byte, error)
 }
 
 // Server is the HTTP front end.
@@ -56,6 +59,11 @@ type Server struct {
 	ready           func() bool
 	logger          *slog.Logger
 	model           *model.Service
+
+	// pca serves acm-pca; nil leaves every ACMPrivateCA operation unknown.
+	pca           *pca.Service
+	pcaOperations map[string]operation
+	pcaModel      *model.Service
 
 	metrics  *metrics.Metrics
 	controls *StateControls
@@ -105,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	if s.metrics != nil {
 		mux.Handle("GET "+MetricsPath, s.metrics.Handler())
 	}
+	s.handlePCA(mux)
 	return mux
 }
 
@@ -154,25 +163,39 @@ func (s *Server) call(r *http.Request, target string, event *requestEvent) (any,
 		return nil, apierr.New(apierr.UnknownOperation,
 			"The request has no X-Amz-Target header; set it to CertificateManager.<Operation>.")
 	}
-	op, ok := s.operations[operationName]
-	if service == adminTargetPrefix {
-		op, ok = s.adminOperations[operationName]
-	}
-	if (service != acmTargetPrefix && service != adminTargetPrefix) || !ok {
+	op, checker, ok := s.route(service, operationName)
+	if !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", target)
 	}
 	if err := s.checkThrottle(identity.Credential.Account, target); err != nil {
 		return nil, err
 	}
-	// Admin operations are not in the ACM model; they check their own input.
-	if service == acmTargetPrefix {
-		if err := s.model.CheckInput(operationName, body); err != nil {
+	// Admin operations are in no service model; they check their own input.
+	if checker != nil {
+		if err := checker.CheckInput(operationName, body); err != nil {
 			return nil, err
 		}
 	}
 
 	caller := acm.Caller{Account: identity.Credential.Account, Region: identity.Region}
 	return op(r.Context(), caller, body, event)
+}
+
+// route returns the operation and input checker of a target prefix and
+// operation name.
+func (s *Server) route(service, operationName string) (operation, *model.Service, bool) {
+	switch service {
+	case acmTargetPrefix:
+		op, ok := s.operations[operationName]
+		return op, s.model, ok
+	case pcaTargetPrefix:
+		op, ok := s.pcaOperations[operationName]
+		return op, s.pcaModel, ok
+	case adminTargetPrefix:
+		op, ok := s.adminOperations[operationName]
+		return op, nil, ok
+	}
+	return nil, nil, false
 }
 
 // readBody reads the whole body, refusing one over MaxBodyBytes before

@@ -25,6 +25,7 @@ import (
 	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/ownca"
+	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/sigv4"
 	"github.com/openacm/openacm/internal/store"
 	"github.com/openacm/openacm/internal/throttle"
@@ -66,9 +67,11 @@ type App struct {
 	worker      *worker.Worker
 	metrics     *metrics.Metrics
 	webhook     *events.Webhook
+	pca         *pca.Service
 
 	stopWorker context.CancelFunc
 	workerDone <-chan struct{}
+	pcaDone    chan struct{}
 	serveDone  chan error
 	closeOnce  sync.Once
 	closeErr   error
@@ -161,6 +164,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		return err
 	}
 
+	a.pca = pca.New(pca.Config{BaseURL: cfg.BaseURL(), KeyParallelism: runtime.GOMAXPROCS(0)}, st, clk, a.logger)
 	service, err := a.newService(cfg, st, clk, authority, recordKey)
 	if err != nil {
 		return err
@@ -173,6 +177,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		Observer:     a.metrics,
 	})
 	service.SetWake(a.worker.Wake)
+	a.pca.OnPermissionsChanged(a.worker.Wake)
 
 	limiter, err := throttle.Parse(cfg.Throttle)
 	if err != nil {
@@ -180,7 +185,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	}
 	verifier := &sigv4.Verifier{Credentials: source, Now: clk.Now}
 	server := api.New(service, verifier, authority, a.ready, a.logger,
-		api.WithThrottle(limiter, clk.Now), api.WithMetrics(a.metrics), api.WithStateControls(a.stateControls(service)))
+		api.WithThrottle(limiter, clk.Now), api.WithMetrics(a.metrics), api.WithStateControls(a.stateControls(service))).WithPCA(a.pca)
 	a.http = &http.Server{
 		Handler:           server.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -194,6 +199,11 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWorker = stopWorker
 	a.workerDone = a.worker.Start(workerCtx)
+	a.pcaDone = make(chan struct{})
+	go func() {
+		defer close(a.pcaDone)
+		a.pca.Run(workerCtx)
+	}()
 
 	a.serveDone = make(chan error, 1)
 	go func() {
@@ -255,6 +265,8 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 		ApprovalURL:              base + api.ApprovalPath,
 	}
 	deps.Observer = a.metrics
+	deps.Private = a.pca
+	deps.Revoked = authority.Invalidate
 	return acm.New(serviceConfig, deps), nil
 }
 
@@ -312,6 +324,7 @@ func (a *App) Close(ctx context.Context) error {
 
 		a.stopWorker()
 		<-a.workerDone
+		<-a.pcaDone
 		a.closeWebhook()
 		if releaseErr := a.worker.ReleaseLeases(ctx); releaseErr != nil {
 			// Not a failed stop: the leases expire on their own.

@@ -5,11 +5,13 @@ package ownca
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +32,7 @@ const crlLifetime = time.Minute
 type Authority struct {
 	CA    *issuance.CA
 	clock clock.Clock
+	store store.Store
 
 	mu         sync.Mutex
 	crl        []byte
@@ -57,7 +60,7 @@ func Load(ctx context.Context, st store.Store, clk clock.Clock, organization str
 		return nil, fmt.Errorf("load issuing CA: %w", err)
 	}
 
-	authority, err := decode(stored, clk)
+	authority, err := decode(stored, clk, st)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +85,11 @@ func LoadExisting(ctx context.Context, st store.Store, clk clock.Clock) (*Author
 	if err != nil {
 		return nil, fmt.Errorf("load issuing CA: %w", err)
 	}
-	return decode(stored, clk)
+	return decode(stored, clk, st)
 }
 
 // decode parses the stored CA material.
-func decode(stored []byte, clk clock.Clock) (*Authority, error) {
+func decode(stored []byte, clk clock.Clock, st store.Store) (*Authority, error) {
 	var kept storedMaterial
 	if err := json.Unmarshal(stored, &kept); err != nil {
 		return nil, fmt.Errorf("decode stored issuing CA: %w", err)
@@ -100,7 +103,7 @@ func decode(stored []byte, clk clock.Clock) (*Authority, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load stored issuing CA: %w", err)
 	}
-	return &Authority{CA: ca, clock: clk}, nil
+	return &Authority{CA: ca, clock: clk, store: st}, nil
 }
 
 // create generates a root and an intermediate in their stored form.
@@ -127,8 +130,12 @@ func (a *Authority) RootDER() []byte { return a.CA.Root.Raw }
 // IntermediateDER returns the intermediate certificate in DER.
 func (a *Authority) IntermediateDER() []byte { return a.CA.Intermediate.Raw }
 
-// CRL returns the intermediate's CRL, signed at most once per crlLifetime.
-func (a *Authority) CRL(_ context.Context) ([]byte, error) {
+// publicType is the ACM type of the certificates this CA issues.
+const publicType = "AMAZON_ISSUED"
+
+// CRL returns the intermediate's CRL of every revoked public certificate,
+// signed at most once per crlLifetime or after Invalidate.
+func (a *Authority) CRL(ctx context.Context) ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 
@@ -137,13 +144,79 @@ func (a *Authority) CRL(_ context.Context) ([]byte, error) {
 		return a.crl, nil
 	}
 
-	// TODO: list revoked serials once ACM RevokeCertificate exists; the CRL is empty until then.
-	number := big.NewInt(now.Unix())
-	crl, err := a.CA.CRL(now, number, nil)
+	certs, err := a.store.RevokedCertificates(ctx, publicType)
+	if err != nil {
+		return nil, fmt.Errorf("list revoked certificates: %w", err)
+	}
+	revoked := make([]issuance.RevokedSerial, 0, len(certs))
+	for _, cert := range certs {
+		serial, ok := parseSerial(cert.Serial)
+		if !ok {
+			return nil, fmt.Errorf("certificate %s has an invalid serial %q", cert.ARN, cert.Serial)
+		}
+		revoked = append(revoked, issuance.RevokedSerial{
+			Serial:     serial,
+			RevokedAt:  cert.RevokedAt,
+			ReasonCode: reasonCodes[cert.RevocationReason],
+		})
+	}
+
+	crl, err := a.CA.CRL(now, big.NewInt(now.UnixMilli()), revoked)
 	if err != nil {
 		return nil, fmt.Errorf("sign CRL: %w", err)
 	}
 	a.crl = crl
 	a.crlExpires = now.Add(crlLifetime)
 	return crl, nil
+}
+
+// Invalidate makes the next CRL call sign a new CRL, so a revocation shows at once.
+func (a *Authority) Invalidate() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.crl = nil
+}
+
+// OCSP answers a DER OCSP request about a public certificate.
+func (a *Authority) OCSP(ctx context.Context, request []byte) ([]byte, error) {
+	return a.CA.OCSP(request, a.clock.Now(), func(serial *big.Int) (issuance.OCSPStatus, error) {
+		cert, err := a.store.CertificateBySerial(ctx, publicType, formatSerial(serial))
+		if errors.Is(err, store.ErrNotFound) {
+			return issuance.OCSPStatus{}, nil
+		}
+		if err != nil {
+			return issuance.OCSPStatus{}, err
+		}
+		return issuance.OCSPStatus{
+			Known:      true,
+			Revoked:    cert.Status == "REVOKED",
+			RevokedAt:  cert.RevokedAt,
+			ReasonCode: reasonCodes[cert.RevocationReason],
+		}, nil
+	})
+}
+
+// reasonCodes maps ACM RevocationReason values to RFC 5280 CRLReason codes.
+var reasonCodes = map[string]int{
+	"UNSPECIFIED":            0,
+	"KEY_COMPROMISE":         1,
+	"CA_COMPROMISE":          2,
+	"AFFILIATION_CHANGED":    3,
+	"SUPERSEDED":             4,
+	"CESSATION_OF_OPERATION": 5,
+	"CERTIFICATE_HOLD":       6,
+	"PRIVILEGE_WITHDRAWN":    9,
+	"A_A_COMPROMISE":         10,
+}
+
+// parseSerial reads a serial formatted as issuance.FormatSerial does.
+func parseSerial(text string) (*big.Int, bool) {
+	serial, ok := new(big.Int).SetString(strings.ReplaceAll(text, ":", ""), 16)
+	return serial, ok && serial.Sign() > 0
+}
+
+// formatSerial formats a serial as issuance.FormatSerial does: the octets of
+// the DER INTEGER content in hex, joined by ':'.
+func formatSerial(serial *big.Int) string {
+	return issuance.FormatSerial(&x509.Certificate{SerialNumber: serial})
 }

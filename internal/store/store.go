@@ -224,7 +224,8 @@ type Store interface {
 	ListCertificates(ctx context.Context, query ListQuery) (certs []*Certificate, next string, err error)
 
 	// PendingCertificates returns up to limit certificates of any account in
-	// status PENDING_VALIDATION, oldest first, for the background worker.
+	// status PENDING_VALIDATION, or ISSUED with RenewalStatus
+	// PENDING_AUTO_RENEWAL, oldest first, for the background worker.
 	PendingCertificates(ctx context.Context, limit int) ([]*Certificate, error)
 
 	// IssuedCertificates returns up to limit certificates of any account in
@@ -279,6 +280,9 @@ type Store interface {
 
 	// GetSetting returns the value stored under name, or ErrNotFound.
 	GetSetting(ctx context.Context, name string) ([]byte, error)
+
+	// PCAStore holds the private CA records.
+	PCAStore
 
 	// InitSetting stores value under name unless a value is already stored,
 	// and returns the stored value, so concurrent first starts agree on one.

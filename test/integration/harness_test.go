@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/openacm/openacm/internal/app"
+	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
 )
 
@@ -29,6 +30,8 @@ type server struct {
 	dataDir string
 	// options are the app test hooks; start fills in the listener.
 	options app.Options
+	// clock replaces the system clock when set.
+	clock clock.Clock
 }
 
 // startServer starts OpenACM on 127.0.0.1 with a fresh data dir and auto
@@ -67,6 +70,9 @@ func (s *server) start() {
 	}
 	options := s.options
 	options.Listener = listener
+	if s.clock != nil {
+		options.Clock = s.clock
+	}
 	running, err := app.Start(context.Background(), s.config, logger, options)
 	if err != nil {
 		s.t.Fatalf("start server: %v", err)

@@ -170,15 +170,6 @@ func TestProtocolErrors(t *testing.T) {
 			wantMessage: "The operation CertificateManager.ListAcmeEndpoints is not supported by this server.",
 		},
 		{
-			name:        "ExportCertificate not built",
-			target:      "CertificateManager.ExportCertificate",
-			body:        `{"CertificateArn":"arn:aws:acm:us-east-1:000000000000:certificate/x","Passphrase":"cGFzcw=="}`,
-			credentials: &testCredentials,
-			wantStatus:  400,
-			wantCode:    "UnknownOperationException",
-			wantMessage: "The operation CertificateManager.ExportCertificate is not supported by this server.",
-		},
-		{
 			name:        "operation of another service prefix",
 			target:      "DynamoDB_20120810.ListTables",
 			body:        "{}",

@@ -251,7 +251,8 @@ func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn stri
 }
 
 // PendingCertificates returns up to limit certificates of any account in
-// status PENDING_VALIDATION, oldest first (ties in ARN order).
+// status PENDING_VALIDATION or with a pending renewal, oldest first (ties
+// in ARN order).
 func (s *Store) PendingCertificates(ctx context.Context, limit int) ([]*store.Certificate, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("list pending certificates: limit %d is not positive", limit)

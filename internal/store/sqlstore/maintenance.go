@@ -37,10 +37,12 @@ var resetTables = []string{
 	"certificate_term_grams", "certificate_terms", "certificate_search",
 	"certificate_tags", "idempotency_tokens", "certificates",
 	"account_configuration_tokens", "account_configurations",
+	"pca_idempotency_tokens", "pca_audit_reports", "pca_permissions", "pca_issued_certificates",
+	"certificate_authority_tags", "certificate_authorities", "leases",
 }
 
-// Reset deletes every certificate, tag, idempotency token and account
-// configuration in one transaction.
+// Reset deletes every certificate, private CA, tag, idempotency token,
+// account configuration and lease in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for _, table := range resetTables {

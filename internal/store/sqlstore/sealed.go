@@ -30,9 +30,10 @@ type sealedColumn struct {
 var (
 	certificateKeyColumn = sealedColumn{table: "certificates", idColumn: "arn", column: "private_key"}
 	secretColumn         = sealedColumn{table: "secrets", idColumn: "name", column: "value"}
+	caKeyColumn          = sealedColumn{table: "certificate_authorities", idColumn: "arn", column: "private_key"}
 )
 
-var sealedColumns = []sealedColumn{certificateKeyColumn, secretColumn}
+var sealedColumns = []sealedColumn{certificateKeyColumn, secretColumn, caKeyColumn}
 
 // recordID is the additional data a value is sealed with: the table and
 // column as well as the row's id, so a value moved to another row, or to

@@ -54,7 +54,7 @@ func (s *Store) insertSearchRow(ctx context.Context, tx *sql.Tx, cert *store.Cer
 		cert.ARN, cert.Account, cert.Region,
 		optionalSeconds(cert.CreatedAt), optionalSeconds(cert.NotBefore), optionalSeconds(cert.NotAfter),
 		optionalSeconds(cert.IssuedAt), optionalSeconds(cert.ImportedAt), optionalSeconds(cert.RevokedAt),
-		cert.Status, "", cert.Type, boolInt(len(cert.InUseBy) > 0), boolInt(cert.Exported),
+		cert.Status, renewalStatusOf(cert), cert.Type, boolInt(len(cert.InUseBy) > 0), boolInt(cert.Exported),
 		cert.ExportOption, cert.ManagedBy, cert.ValidationMethod,
 		cert.KeyAlgorithm, cert.Serial, commonName(cert), cert.RenewalEligibility, keyPairOrigin(cert.Type),
 		"", "", "")
@@ -192,4 +192,12 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// renewalStatusOf returns the status of the certificate's latest renewal, or "".
+func renewalStatusOf(cert *store.Certificate) string {
+	if cert.Renewal == nil {
+		return ""
+	}
+	return cert.Renewal.Status
 }

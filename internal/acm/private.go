@@ -1,0 +1,296 @@
+package acm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openacm/openacm/internal/apierr"
+	"github.com/openacm/openacm/internal/issuance"
+	"github.com/openacm/openacm/internal/pca"
+	"github.com/openacm/openacm/internal/store"
+)
+
+// Values of private certificates, renewal and revocation.
+const (
+	RenewalPending = RenewalPendingAutoRenewal
+
+	FailurePCAInvalidState    = "PCA_INVALID_STATE"
+	FailurePCAInvalidDuration = "PCA_INVALID_DURATION"
+	FailurePCAAccessDenied    = "PCA_ACCESS_DENIED"
+	FailurePCAInvalidArgs     = "PCA_INVALID_ARGS"
+
+	// privateValidity is the lifetime of ACM's private certificates.
+	privateValidity = 395 * 24 * time.Hour
+)
+
+type ExportCertificateInput struct {
+	CertificateArn string `json:"CertificateArn"`
+	Passphrase     []byte `json:"Passphrase"`
+}
+
+type ExportCertificateOutput struct {
+	Certificate      string `json:"Certificate,omitempty"`
+	CertificateChain string `json:"CertificateChain,omitempty"`
+	PrivateKey       string `json:"PrivateKey,omitempty"`
+}
+
+type RevokeCertificateInput struct {
+	CertificateArn   string `json:"CertificateArn"`
+	RevocationReason string `json:"RevocationReason"`
+}
+
+type RevokeCertificateOutput struct {
+	CertificateArn string `json:"CertificateArn"`
+}
+
+// pcaFailureReasons maps the errors of pca.IssueForACM to FailureReason values.
+var pcaFailureReasons = []struct {
+	err    error
+	reason string
+}{
+	{pca.ErrCANotFound, FailurePCAResourceNotFound},
+	{pca.ErrCAInvalidState, FailurePCAInvalidState},
+	{pca.ErrInvalidDuration, FailurePCAInvalidDuration},
+	{pca.ErrAccessDenied, FailurePCAAccessDenied},
+	{pca.ErrInvalidArgs, FailurePCAInvalidArgs},
+}
+
+func failureReason(err error) (string, bool) {
+	for _, entry := range pcaFailureReasons {
+		if errors.Is(err, entry.err) {
+			return entry.reason, true
+		}
+	}
+	return "", false
+}
+
+// issuePrivate has the named CA sign a pending PRIVATE certificate. A CA
+// that cannot issue fails the certificate for good; other errors are
+// retried by the worker.
+func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate) error {
+	if s.private == nil {
+		cert.Status = StatusFailed
+		cert.FailureReason = FailurePCAResourceNotFound
+		return s.save(ctx, cert, "certificate failed")
+	}
+
+	err := s.signPrivate(ctx, cert)
+	if reason, ok := failureReason(err); ok {
+		cert.Status = StatusFailed
+		cert.FailureReason = reason
+		s.logger.Info("private certificate request failed", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn, "reason", reason, "error", err)
+		return s.save(ctx, cert, "certificate failed")
+	}
+	if err != nil {
+		return fmt.Errorf("issue private certificate %s: %w", cert.ARN, err)
+	}
+	cert.Status = StatusIssued
+	return s.save(ctx, cert, "certificate issued")
+}
+
+// signPrivate generates a key, has the CA sign it and fills the certificate fields.
+func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) error {
+	key, err := issuance.GenerateKey(cert.KeyAlgorithm)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := issuance.MarshalPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	signed, err := s.private.IssueForACM(ctx, pca.ACMRequest{
+		CAARN:             cert.CertificateAuthorityArn,
+		Account:           cert.Account,
+		Region:            cert.Region,
+		ACMCertificateARN: cert.ARN,
+		DomainName:        cert.DomainName,
+		DNSNames:          cert.SubjectAlternativeNames,
+		PublicKey:         key.Public(),
+		Validity:          privateValidity,
+	})
+	if err != nil {
+		return err
+	}
+
+	leaf := signed.Certificate
+	cert.IssuedAt = s.clock.Now()
+	cert.NotBefore = leaf.NotBefore
+	cert.NotAfter = leaf.NotAfter
+	cert.Serial = issuance.FormatSerial(leaf)
+	cert.Subject = "CN=" + cert.DomainName
+	cert.Issuer = issuerName(leaf)
+	cert.SignatureAlgorithm = issuance.SignatureAlgorithmName(leaf)
+	cert.KeyUsages = issuance.DescribeKeyUsages(leaf)
+	cert.ExtendedKeyUsages = cert.ExtendedKeyUsages[:0]
+	for _, usage := range issuance.DescribeExtendedKeyUsages(leaf) {
+		cert.ExtendedKeyUsages = append(cert.ExtendedKeyUsages, store.ExtendedKeyUsage{Name: usage.Name, OID: usage.OID})
+	}
+	cert.CertificatePEM = signed.CertificatePEM
+	cert.CertificateChainPEM = signed.ChainPEM
+	cert.PrivateKeyPEM = keyPEM
+	return nil
+}
+
+// renewPrivate renews a PRIVATE certificate once its CA has granted ACM
+// the renewal permissions; until then the renewal waits with
+// RenewalStatusReason PCA_ACCESS_DENIED.
+func (s *Service) renewPrivate(ctx context.Context, cert *store.Certificate) error {
+	allowed, err := s.private.ACMMayRenew(ctx, cert.CertificateAuthorityArn, cert.Account)
+	if err != nil {
+		return fmt.Errorf("read permissions of %s: %w", cert.CertificateAuthorityArn, err)
+	}
+	if !allowed {
+		if cert.Renewal.StatusReason == FailurePCAAccessDenied {
+			return nil
+		}
+		s.setRenewal(cert, RenewalPending, FailurePCAAccessDenied)
+		return s.save(ctx, cert, "certificate renewal waits for CA permissions")
+	}
+
+	err = s.signPrivate(ctx, cert)
+	if reason, ok := failureReason(err); ok {
+		s.setRenewal(cert, RenewalFailed, reason)
+		return s.save(ctx, cert, "certificate renewal failed")
+	}
+	if err != nil {
+		return fmt.Errorf("renew private certificate %s: %w", cert.ARN, err)
+	}
+	s.setRenewal(cert, RenewalSuccess, "")
+	cert.RenewalEligibility = Ineligible
+	return s.save(ctx, cert, "certificate renewed")
+}
+
+// ExportCertificate returns an issued private certificate, or a public one
+// requested with Options.Export ENABLED, with its chain and its key
+// encrypted under the passphrase.
+func (s *Service) ExportCertificate(ctx context.Context, caller Caller, in *ExportCertificateInput) (*ExportCertificateOutput, error) {
+	cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
+	if err != nil {
+		return nil, err
+	}
+	exportable := cert.Type == TypePrivate || (cert.Type == TypeAmazonIssued && cert.ExportOption == Enabled)
+	if !exportable {
+		return nil, apierr.New(apierr.Validation,
+			"Certificate ARN: %s is not exportable: only private certificates and public certificates requested with Export ENABLED can be exported.", cert.ARN)
+	}
+	if cert.Status != StatusIssued || len(cert.PrivateKeyPEM) == 0 {
+		return nil, apierr.New(apierr.RequestInProgress,
+			"Certificate %s is in status %s and cannot be exported.", cert.ARN, cert.Status)
+	}
+
+	encrypted, err := issuance.EncryptPrivateKey(cert.PrivateKeyPEM, in.Passphrase)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt key of %s: %w", cert.ARN, err)
+	}
+
+	cert.Exported = true
+	if cert.Type == TypePrivate {
+		cert.RenewalEligibility = Eligible
+	}
+	if err := s.saveRequest(ctx, cert); err != nil {
+		return nil, err
+	}
+	s.logger.Info("certificate exported", "arn", cert.ARN, "account", caller.Account)
+	return &ExportCertificateOutput{
+		Certificate:      cert.CertificatePEM,
+		CertificateChain: cert.CertificateChainPEM,
+		PrivateKey:       string(encrypted),
+	}, nil
+}
+
+// saveRequest writes a change a request made; a concurrent change makes
+// the request fail with ConflictException rather than lose either change.
+func (s *Service) saveRequest(ctx context.Context, cert *store.Certificate) error {
+	cert.UpdatedAt = s.clock.Now()
+	err := s.store.UpdateCertificate(ctx, cert)
+	if errors.Is(err, store.ErrConflict) {
+		return apierr.New(apierr.Conflict, "Certificate %s was changed by another request; try again.", cert.ARN)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(cert.ARN)
+	}
+	if err != nil {
+		return fmt.Errorf("save certificate %s: %w", cert.ARN, err)
+	}
+	return nil
+}
+
+// RenewCertificate starts the renewal of an eligible private certificate;
+// the worker finishes it.
+func (s *Service) RenewCertificate(ctx context.Context, caller Caller, in *CertificateArnInput) (*Empty, error) {
+	cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
+	if err != nil {
+		return nil, err
+	}
+	if cert.Type != TypePrivate || cert.Status != StatusIssued || cert.RenewalEligibility != Eligible {
+		return nil, apierr.New(apierr.Validation,
+			"Certificate %s is not eligible for renewal: only issued private certificates that were exported since their last renewal can be renewed.", cert.ARN)
+	}
+	if renewalStatus(cert) == RenewalPending {
+		return nil, apierr.New(apierr.RequestInProgress, "The renewal of certificate %s is already in progress.", cert.ARN)
+	}
+
+	cert.Renewal = nil
+	s.setRenewal(cert, RenewalPending, "")
+	if err := s.saveRequest(ctx, cert); err != nil {
+		return nil, err
+	}
+	s.logger.Info("certificate renewal requested", "arn", cert.ARN, "account", caller.Account)
+	s.wake()
+	return &Empty{}, nil
+}
+
+// RevokeCertificate revokes an exported public certificate. OpenACM's own
+// CA then lists its serial on the CRL and reports it revoked over OCSP.
+func (s *Service) RevokeCertificate(ctx context.Context, caller Caller, in *RevokeCertificateInput) (*RevokeCertificateOutput, error) {
+	cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cert.Status == StatusRevoked:
+		return nil, apierr.New(apierr.Conflict, "Certificate %s is already revoked.", cert.ARN)
+	case cert.Type == TypePrivate:
+		return nil, apierr.New(apierr.Validation,
+			"Certificate %s is a private certificate; revoke it with the RevokeCertificate operation of its private CA.", cert.ARN)
+	case cert.Type != TypeAmazonIssued || !cert.Exported || cert.Status != StatusIssued:
+		return nil, apierr.New(apierr.Validation,
+			"Certificate %s cannot be revoked: only issued public certificates that were exported can be revoked.", cert.ARN)
+	case in.RevocationReason == "REMOVE_FROM_CRL":
+		return nil, apierr.New(apierr.Validation, "The revocation reason REMOVE_FROM_CRL applies only to delta CRLs.")
+	}
+
+	cert.Status = StatusRevoked
+	cert.RevokedAt = s.clock.Now()
+	cert.RevocationReason = strings.Replace(in.RevocationReason, "SUPERCEDED", "SUPERSEDED", 1)
+	if err := s.saveRequest(ctx, cert); err != nil {
+		return nil, err
+	}
+	s.revoked()
+	s.logger.Info("certificate revoked", "arn", cert.ARN, "serial", cert.Serial, "reason", cert.RevocationReason)
+	return &RevokeCertificateOutput{CertificateArn: cert.ARN}, nil
+}
+
+// renewalStatus returns the status of the certificate's latest renewal, or
+// "" when it was never renewed.
+func renewalStatus(cert *store.Certificate) string {
+	if cert.Renewal == nil {
+		return ""
+	}
+	return cert.Renewal.Status
+}
+
+// setRenewal records the status of the certificate's current renewal,
+// starting one when there is none.
+func (s *Service) setRenewal(cert *store.Certificate, status, reason string) {
+	now := s.clock.Now()
+	if cert.Renewal == nil {
+		cert.Renewal = &store.Renewal{StartedAt: now}
+	}
+	cert.Renewal.Status = status
+	cert.Renewal.StatusReason = reason
+	cert.Renewal.UpdatedAt = now
+}
