@@ -34,7 +34,7 @@ type Sign func(entries []x509.RevocationListEntry, number *big.Int, thisUpdate t
 
 // Request describes the CRL a CA should serve now.
 type Request struct {
-	// Issuer names the CA, such as its ARN; it keys the stored CRL.
+	// Issuer is the CA name, such as its ARN, under which the CRL is stored.
 	Issuer string
 	// IssuerDER is the CA certificate, so a new CA certificate gets a new CRL.
 	IssuerDER []byte
