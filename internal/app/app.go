@@ -266,7 +266,6 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 	}
 	deps.Observer = a.metrics
 	deps.Private = a.pca
-	deps.Revoked = authority.Invalidate
 	return acm.New(serviceConfig, deps), nil
 }
 

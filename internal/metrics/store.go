@@ -116,6 +116,13 @@ func (s *instrumentedStore) InitSetting(ctx context.Context, name string, value 
 	return stored, err
 }
 
+func (s *instrumentedStore) SwapSetting(ctx context.Context, name string, old, value []byte) (bool, error) {
+	started := time.Now()
+	stored, err := s.Store.SwapSetting(ctx, name, old, value)
+	s.observe("SwapSetting", started, err)
+	return stored, err
+}
+
 func (s *instrumentedStore) CountCertificates(ctx context.Context) ([]store.CertificateCount, error) {
 	started := time.Now()
 	counts, err := s.Store.CountCertificates(ctx)

@@ -12,11 +12,11 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/openacm/openacm/internal/audit"
 	"github.com/openacm/openacm/internal/clock"
+	"github.com/openacm/openacm/internal/crlpublish"
 	"github.com/openacm/openacm/internal/issuance"
 	"github.com/openacm/openacm/internal/store"
 )
@@ -25,18 +25,18 @@ import (
 // included, sealed with the master key.
 const secretName = "issuing_ca"
 
-// crlLifetime is how long a generated CRL is served before a new one is signed.
-const crlLifetime = time.Minute
+// crlRefresh is how long a signed CRL is served, unless a revocation comes
+// first, before a new one is signed; the CRL itself is valid for 7 days.
+const crlRefresh = time.Hour
+
+// crlIssuer names the intermediate's CRL in the store.
+const crlIssuer = "openacm:issuing-ca"
 
 // Authority is the loaded issuing CA.
 type Authority struct {
 	CA    *issuance.CA
 	clock clock.Clock
 	store store.Store
-
-	mu         sync.Mutex
-	crl        []byte
-	crlExpires time.Time
 }
 
 // storedMaterial is the JSON form of issuance.Material in the store.
@@ -133,48 +133,34 @@ func (a *Authority) IntermediateDER() []byte { return a.CA.Intermediate.Raw }
 // publicType is the ACM type of the certificates this CA issues.
 const publicType = "AMAZON_ISSUED"
 
-// CRL returns the intermediate's CRL of every revoked public certificate,
-// signed at most once per crlLifetime or after Invalidate.
+// CRL returns the intermediate's CRL of every revoked public certificate.
+// The signed CRL is kept in the store (see crlpublish), so every node serves
+// the same bytes; a revocation or crlRefresh passing gets a new one.
 func (a *Authority) CRL(ctx context.Context) ([]byte, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-
-	now := a.clock.Now()
-	if a.crl != nil && now.Before(a.crlExpires) {
-		return a.crl, nil
-	}
-
 	certs, err := a.store.RevokedCertificates(ctx, publicType)
 	if err != nil {
 		return nil, fmt.Errorf("list revoked certificates: %w", err)
 	}
 	revoked := make([]issuance.RevokedSerial, 0, len(certs))
+	entries := make([]x509.RevocationListEntry, 0, len(certs))
 	for _, cert := range certs {
 		serial, ok := parseSerial(cert.Serial)
 		if !ok {
 			return nil, fmt.Errorf("certificate %s has an invalid serial %q", cert.ARN, cert.Serial)
 		}
-		revoked = append(revoked, issuance.RevokedSerial{
-			Serial:     serial,
-			RevokedAt:  cert.RevokedAt,
-			ReasonCode: reasonCodes[cert.RevocationReason],
-		})
+		entry := issuance.RevokedSerial{Serial: serial, RevokedAt: cert.RevokedAt, ReasonCode: reasonCodes[cert.RevocationReason]}
+		revoked = append(revoked, entry)
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: serial, RevocationTime: entry.RevokedAt, ReasonCode: entry.ReasonCode})
 	}
 
-	crl, err := a.CA.CRL(now, big.NewInt(now.UnixMilli()), revoked)
+	request := crlpublish.Request{Issuer: crlIssuer, IssuerDER: a.CA.Intermediate.Raw, Entries: entries, Refresh: crlRefresh}
+	crl, err := crlpublish.Current(ctx, a.store, request, a.clock.Now(), func(_ []x509.RevocationListEntry, number *big.Int, thisUpdate time.Time) ([]byte, error) {
+		return a.CA.CRL(thisUpdate, number, revoked)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sign CRL: %w", err)
+		return nil, fmt.Errorf("publish CRL: %w", err)
 	}
-	a.crl = crl
-	a.crlExpires = now.Add(crlLifetime)
 	return crl, nil
-}
-
-// Invalidate makes the next CRL call sign a new CRL, so a revocation shows at once.
-func (a *Authority) Invalidate() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.crl = nil
 }
 
 // OCSP answers a DER OCSP request about a public certificate.

@@ -403,7 +403,6 @@ func (s *Service) UpdateCertificateAuthority(ctx context.Context, caller Caller,
 			return nil, err
 		}
 		ca.RevocationConfiguration = encoded
-		s.crls.forget(ca.ARN)
 	}
 
 	if err := s.save(ctx, ca); err != nil {

@@ -61,7 +61,6 @@ func (s *Service) ImportCertificateAuthorityCertificate(ctx context.Context, cal
 	if err := s.save(ctx, ca); err != nil {
 		return nil, err
 	}
-	s.crls.forget(ca.ARN)
 	s.logger.Info("certificate authority certificate imported", "arn", ca.ARN, "status", ca.Status,
 		"serial", ca.Serial, "not_after", ca.NotAfter)
 	return &Empty{}, nil

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/openacm/openacm/internal/crlpublish"
 	"github.com/openacm/openacm/internal/issuance"
 	"github.com/openacm/openacm/internal/store"
 )
@@ -132,7 +133,9 @@ func (s *Service) purgeDeleted(ctx context.Context) error {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		s.crls.forget(ca.ARN)
+		if err := crlpublish.Forget(ctx, s.store, ca.ARN); err != nil {
+			s.logger.Warn("removing the stored CRL of a deleted certificate authority failed", "arn", ca.ARN, "error", err)
+		}
 		s.logger.Info("certificate authority permanently deleted", "arn", ca.ARN)
 	}
 	return nil

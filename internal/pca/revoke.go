@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/openacm/openacm/internal/apierr"
 	"github.com/openacm/openacm/internal/arn"
+	"github.com/openacm/openacm/internal/crlpublish"
 	"github.com/openacm/openacm/internal/issuance"
 	"github.com/openacm/openacm/internal/store"
 )
@@ -26,8 +26,9 @@ const (
 	crlSuffix          = ".crl"
 	// defaultCRLDays is the CRL lifetime when ExpirationInDays is not set.
 	defaultCRLDays = 7
-	// crlCacheLifetime bounds how long a signed CRL is served before a new one is signed.
-	crlCacheLifetime = time.Minute
+	// crlRefresh is how long a signed CRL is served, unless a revocation
+	// or a change of the CA comes first, before a new one is signed.
+	crlRefresh = time.Hour
 )
 
 // ErrNoCRL means the CA does not exist or does not publish a CRL.
@@ -116,7 +117,6 @@ func (s *Service) RevokeCertificate(ctx context.Context, caller Caller, in *Revo
 	case err != nil:
 		return nil, fmt.Errorf("revoke certificate: %w", err)
 	}
-	s.crls.forget(ca.ARN)
 	s.logger.Info("private certificate revoked", "ca_arn", ca.ARN, "serial", in.CertificateSerial, "reason", in.RevocationReason)
 
 	s.markACMRevoked(ctx, ca.ARN, serial.Text(16), now, in.RevocationReason)
@@ -163,29 +163,9 @@ func (s *Service) markACMRevoked(ctx context.Context, caARN, serial string, at t
 	}
 }
 
-// crlCache keeps each CA's last signed CRL for crlCacheLifetime.
-type crlCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedCRL
-}
-
-type cachedCRL struct {
-	der     []byte
-	expires time.Time
-}
-
-func newCRLCache() *crlCache {
-	return &crlCache{entries: map[string]cachedCRL{}}
-}
-
-func (c *crlCache) forget(caARN string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, caARN)
-}
-
 // CRL returns the current DER CRL of the CA named by region, account and
-// file ("<id>.crl"), or ErrNoCRL when the CA does not publish one.
+// file ("<id>.crl"), or ErrNoCRL when the CA does not publish one. The signed
+// CRL is kept in the store (see crlpublish), so every node serves the same bytes.
 func (s *Service) CRL(ctx context.Context, region, account, file string) ([]byte, error) {
 	id, ok := strings.CutSuffix(file, crlSuffix)
 	if !ok {
@@ -194,14 +174,6 @@ func (s *Service) CRL(ctx context.Context, region, account, file string) ([]byte
 	caARN := CAARN(region, account, id)
 	if _, _, err := parseCAArn(caARN); err != nil {
 		return nil, ErrNoCRL
-	}
-
-	now := s.clock.Now()
-	s.crls.mu.Lock()
-	cached, found := s.crls.entries[caARN]
-	s.crls.mu.Unlock()
-	if found && now.Before(cached.expires) {
-		return cached.der, nil
 	}
 
 	ca, err := s.store.GetCertificateAuthority(ctx, account, region, caARN)
@@ -220,17 +192,10 @@ func (s *Service) CRL(ctx context.Context, region, account, file string) ([]byte
 		return nil, ErrNoCRL
 	}
 
-	der, err := s.signCRL(ctx, ca, config.CrlConfiguration, now)
-	if err != nil {
-		return nil, err
-	}
-	s.crls.mu.Lock()
-	s.crls.entries[caARN] = cachedCRL{der: der, expires: now.Add(crlCacheLifetime)}
-	s.crls.mu.Unlock()
-	return der, nil
+	return s.publishCRL(ctx, ca, config.CrlConfiguration)
 }
 
-func (s *Service) signCRL(ctx context.Context, ca *store.CertificateAuthority, config *CrlConfiguration, now time.Time) ([]byte, error) {
+func (s *Service) publishCRL(ctx context.Context, ca *store.CertificateAuthority, config *CrlConfiguration) ([]byte, error) {
 	revoked, err := s.store.RevokedIssuedCertificates(ctx, ca.ARN)
 	if err != nil {
 		return nil, err
@@ -252,26 +217,38 @@ func (s *Service) signCRL(ctx context.Context, ca *store.CertificateAuthority, c
 	if err != nil {
 		return nil, err
 	}
-	signer, err := issuance.ParsePrivateKey(ca.PrivateKeyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("load key of %s: %w", ca.ARN, err)
-	}
 	days := defaultCRLDays
 	if config.ExpirationInDays != nil {
 		days = *config.ExpirationInDays
 	}
-	thisUpdate := now.UTC().Truncate(time.Second)
+	request := crlpublish.Request{
+		Issuer:    ca.ARN,
+		IssuerDER: issuer.Raw,
+		Settings:  fmt.Sprintf("days=%d algorithm=%s", days, ca.SigningAlgorithm),
+		Entries:   entries,
+		Refresh:   crlRefresh,
+	}
+	return crlpublish.Current(ctx, s.store, request, s.clock.Now(), func(entries []x509.RevocationListEntry, number *big.Int, thisUpdate time.Time) ([]byte, error) {
+		return s.signCRL(ca, issuer, entries, number, thisUpdate, days)
+	})
+}
+
+func (s *Service) signCRL(ca *store.CertificateAuthority, issuer *x509.Certificate, entries []x509.RevocationListEntry, number *big.Int, thisUpdate time.Time, days int) ([]byte, error) {
+	signer, err := issuance.ParsePrivateKey(ca.PrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("load key of %s: %w", ca.ARN, err)
+	}
 	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		SignatureAlgorithm:        signatureAlgorithms[ca.SigningAlgorithm],
 		RevokedCertificateEntries: entries,
-		Number:                    big.NewInt(now.UnixMilli()),
+		Number:                    number,
 		ThisUpdate:                thisUpdate,
 		NextUpdate:                thisUpdate.AddDate(0, 0, days),
 	}, issuer, signer)
 	if err != nil {
 		return nil, fmt.Errorf("sign CRL of %s: %w", ca.ARN, err)
 	}
-	s.logger.Info("signed CRL", "ca_arn", ca.ARN, "entries", len(entries))
+	s.logger.Info("signed CRL", "ca_arn", ca.ARN, "entries", len(entries), "crl_number", number)
 	return der, nil
 }
 

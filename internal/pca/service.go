@@ -42,7 +42,6 @@ type Service struct {
 	config Config
 	logger *slog.Logger
 
-	crls *crlCache
 	wake chan struct{}
 	// permissionsChanged wakes ACM's worker, because a waiting renewal may now proceed.
 	permissionsChanged func()
@@ -61,7 +60,6 @@ func New(config Config, st store.Store, clk clock.Clock, logger *slog.Logger) *S
 		clock:  clk,
 		config: config,
 		logger: logger,
-		crls:   newCRLCache(),
 		wake:   make(chan struct{}, 1),
 
 		permissionsChanged: func() {},

@@ -288,6 +288,11 @@ type Store interface {
 	// and returns the stored value, so concurrent first starts agree on one.
 	InitSetting(ctx context.Context, name string, value []byte) ([]byte, error)
 
+	// SwapSetting stores value under name when the stored value equals old,
+	// or when nothing is stored and old is nil, and reports whether it
+	// stored it; of concurrent swaps from one old value, one succeeds.
+	SwapSetting(ctx context.Context, name string, old, value []byte) (bool, error)
+
 	// DeleteSetting removes the setting stored under name, if any.
 	DeleteSetting(ctx context.Context, name string) error
 

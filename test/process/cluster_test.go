@@ -28,8 +28,9 @@ import (
 
 // TestClusterPostgres runs three nodes on one PostgreSQL schema: they start
 // at once on an empty database, share one CA, answer for each other's
-// certificates, agree on idempotency tokens, and finish the pending work of
-// a node killed while holding leases and of one stopped with SIGTERM.
+// certificates, agree on idempotency tokens (public and private), serve the
+// same CRL bytes before and after revocations, and finish the pending work
+// of a node killed while holding leases and of one stopped with SIGTERM.
 func TestClusterPostgres(t *testing.T) {
 	dsn := pgtest.SchemaURL(t)
 	db, err := sql.Open("pgx", dsn)
@@ -62,6 +63,10 @@ func TestClusterPostgres(t *testing.T) {
 	tokenARNs := checkTokensAcrossNodes(t, nodes, 5)
 	checkReadableEverywhere(t, nodes, tokenARNs)
 
+	caARN, caCRLPath := createPrivateCA(t, nodes[0])
+	privateARN := checkPrivateTokensAcrossNodes(t, nodes, caARN)
+	checkCRLsAfterRevocation(t, nodes, caARN, caCRLPath, privateARN)
+
 	killed := checkTakeoverAfterKill(t, db, nodes)
 	survivors := make([]*node, 0, 2)
 	for _, n := range nodes {
@@ -74,13 +79,14 @@ func TestClusterPostgres(t *testing.T) {
 	checkLeasesReleasedOnStop(t, db, survivors[0], survivors[1])
 }
 
-// checkSameCA fetches the root and intermediate from every node, which must
-// be byte for byte the same, and checks that every node's CRL is signed by
-// that intermediate.
+// checkSameCA fetches the root, intermediate and CRL from every node, which
+// must be byte for byte the same, and checks that the CRL is signed by that
+// intermediate.
 func checkSameCA(t *testing.T, nodes []*node) {
 	t.Helper()
 
 	root := fetch(t, nodes[0].url()+"/ca/root.pem")
+	crlDER := fetch(t, nodes[0].url()+"/crl/intermediate.crl")
 	intermediateDER := fetch(t, nodes[0].url()+"/ca/intermediate.crt")
 	intermediate, err := x509.ParseCertificate(intermediateDER)
 	if err != nil {
@@ -95,7 +101,11 @@ func checkSameCA(t *testing.T, nodes []*node) {
 			t.Errorf("%s serves another intermediate than %s", n.name, nodes[0].name)
 		}
 
-		crl, err := x509.ParseRevocationList(fetch(t, n.url()+"/crl/intermediate.crl"))
+		crlBytes := fetch(t, n.url()+"/crl/intermediate.crl")
+		if !bytes.Equal(crlBytes, crlDER) {
+			t.Errorf("%s serves another CRL than %s", n.name, nodes[0].name)
+		}
+		crl, err := x509.ParseRevocationList(crlBytes)
 		if err != nil {
 			t.Errorf("%s: parse CRL: %v", n.name, err)
 			continue

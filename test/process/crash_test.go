@@ -1,9 +1,13 @@
 package process
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +34,11 @@ type crashItem struct {
 	arn     string
 	tagged  bool
 	deleted bool
+	// export marks an item requested with Options.Export ENABLED and
+	// exported once issued; exportedSerial is the serial of the exported
+	// certificate, set once ExportCertificate succeeded.
+	export         bool
+	exportedSerial []byte
 	// toldSerial is the serial of a DescribeCertificate that returned
 	// ISSUED; after any crash the certificate must still have it.
 	toldSerial string
@@ -43,12 +52,10 @@ func TestCrashPostgres(t *testing.T) {
 	runCrashTest(t, "--store", pgtest.SchemaURL(t), "--data-dir", t.TempDir())
 }
 
-// runCrashTest puts a bounded load of RequestCertificate, tag and delete
-// calls on one server, and SIGKILLs and restarts it crashRounds times at
-// random points. It then checks that every acknowledged change is there,
+// runCrashTest puts a bounded load of RequestCertificate, tag, export and
+// delete calls on one server, and SIGKILLs and restarts it crashRounds times
+// at random points. It then checks that every acknowledged change is there,
 // nothing is half-issued or duplicated, and pending certificates get issued.
-//
-// TODO: add ExportCertificate to the load once the operation exists.
 func runCrashTest(t *testing.T, storeArgs ...string) {
 	args := append([]string{"--auto-validate-delay", "300ms", "--worker-interval", "200ms", "--worker-lease", "2s"}, storeArgs...)
 	server := newNode(t, "crash", args...)
@@ -85,7 +92,8 @@ func runCrashTest(t *testing.T, storeArgs ...string) {
 }
 
 // runCrashClient runs items one after another until stop closes: request
-// with a token, tag, then delete every third item or describe the others.
+// with a token, tag, then delete every third item, export the next one
+// (requested with Options.Export ENABLED) once issued, and describe the rest.
 func runCrashClient(t *testing.T, server *node, c int, stop <-chan struct{}, items chan<- *crashItem) {
 	client := server.client()
 	for i := range crashMaxItems {
@@ -95,7 +103,7 @@ func runCrashClient(t *testing.T, server *node, c int, stop <-chan struct{}, ite
 		default:
 		}
 
-		item := &crashItem{token: fmt.Sprintf("c%di%d", c, i), domain: fmt.Sprintf("c%d-i%d.example.com", c, i)}
+		item := &crashItem{token: fmt.Sprintf("c%di%d", c, i), domain: fmt.Sprintf("c%d-i%d.example.com", c, i), export: i%3 == 1}
 		if !runCrashItem(t, client, item, i%3 == 0) {
 			return
 		}
@@ -105,11 +113,15 @@ func runCrashClient(t *testing.T, server *node, c int, stop <-chan struct{}, ite
 
 func runCrashItem(t *testing.T, client *acm.Client, item *crashItem, remove bool) bool {
 	ok := retry(t, "request "+item.token, func(ctx context.Context) (bool, error) {
-		out, err := client.RequestCertificate(ctx, &acm.RequestCertificateInput{
+		input := &acm.RequestCertificateInput{
 			DomainName:       aws.String(item.domain),
 			ValidationMethod: types.ValidationMethodDns,
 			IdempotencyToken: aws.String(item.token),
-		})
+		}
+		if item.export {
+			input.Options = &types.CertificateOptions{Export: types.CertificateExportEnabled}
+		}
+		out, err := client.RequestCertificate(ctx, input)
 		if err == nil {
 			item.arn = aws.ToString(out.CertificateArn)
 		}
@@ -140,6 +152,9 @@ func runCrashItem(t *testing.T, client *acm.Client, item *crashItem, remove bool
 		item.deleted = ok
 		return ok
 	}
+	if item.export {
+		return runCrashExport(t, client, item)
+	}
 
 	return retry(t, "describe "+item.arn, func(ctx context.Context) (bool, error) {
 		out, err := client.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(item.arn)})
@@ -150,10 +165,37 @@ func runCrashItem(t *testing.T, client *acm.Client, item *crashItem, remove bool
 	})
 }
 
+// runCrashExport exports the certificate once it is issued. Until then
+// ExportCertificate fails with RequestInProgressException, and a worker
+// write at the same moment with ConflictException; both are retried.
+func runCrashExport(t *testing.T, client *acm.Client, item *crashItem) bool {
+	return retry(t, "export "+item.arn, func(ctx context.Context) (bool, error) {
+		out, err := client.ExportCertificate(ctx, &acm.ExportCertificateInput{
+			CertificateArn: aws.String(item.arn),
+			Passphrase:     []byte("crash-test-passphrase"),
+		})
+		if err != nil {
+			return false, err
+		}
+
+		block, _ := pem.Decode([]byte(aws.ToString(out.Certificate)))
+		if block == nil {
+			return false, fmt.Errorf("exported certificate of %s is not PEM", item.arn)
+		}
+		leaf, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return false, fmt.Errorf("parse exported certificate of %s: %w", item.arn, err)
+		}
+		item.exportedSerial = leaf.SerialNumber.Bytes()
+		return false, nil
+	}, "RequestInProgressException", "ConflictException")
+}
+
 // retry calls call until the server responds. A connection failure means
-// the server is down, so the call is repeated; an AWS error fails the test
-// unless call reports it as the expected outcome.
-func retry(t *testing.T, what string, call func(ctx context.Context) (accept bool, err error)) bool {
+// the server is down, so the call is repeated, as it is after an AWS error
+// whose code is in again; any other AWS error fails the test unless call
+// reports it as the expected outcome.
+func retry(t *testing.T, what string, call func(ctx context.Context) (accept bool, err error), again ...string) bool {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -163,11 +205,12 @@ func retry(t *testing.T, what string, call func(ctx context.Context) (accept boo
 		switch {
 		case err == nil || accept:
 			return true
+		case slices.Contains(again, apiErrorCode(err)):
 		case apiErrorCode(err) != "":
 			t.Errorf("%s: %v", what, err)
 			return false
 		case time.Now().After(deadline):
-			t.Errorf("%s: server unreachable for 30 s: %v", what, err)
+			t.Errorf("%s: no success for 30 s: %v", what, err)
 			return false
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -189,7 +232,8 @@ func checkCrashItems(t *testing.T, client *acm.Client, items <-chan *crashItem) 
 		storedSet[arn] = true
 	}
 
-	kept, deleted := 0, 0
+	exportedARNs := listExported(t, client)
+	kept, deleted, exported := 0, 0, 0
 	for item := range items {
 		if item.deleted {
 			deleted++
@@ -212,6 +256,10 @@ func checkCrashItems(t *testing.T, client *acm.Client, items <-chan *crashItem) 
 			t.Errorf("%s: serial %s, but the client was told %s", item.arn, serial, item.toldSerial)
 		}
 		checkTokenTag(t, client, item)
+		if item.export {
+			exported++
+			checkExported(t, client, item, serial, exportedARNs)
+		}
 	}
 
 	// Every certificate came from a token the clients retried until
@@ -220,7 +268,7 @@ func checkCrashItems(t *testing.T, client *acm.Client, items <-chan *crashItem) 
 		t.Errorf("%s exists but no acknowledged request returned it: a duplicate", arn)
 	}
 
-	t.Logf("%d certificates kept and checked, %d deleted", kept, deleted)
+	t.Logf("%d certificates kept and checked (%d of them exported), %d deleted", kept, exported, deleted)
 	if kept == 0 {
 		t.Errorf("the load created no certificate to check")
 	}
@@ -238,4 +286,50 @@ func checkTokenTag(t *testing.T, client *acm.Client, item *crashItem) {
 	if len(out.Tags) != 1 || aws.ToString(out.Tags[0].Key) != "token" || aws.ToString(out.Tags[0].Value) != item.token {
 		t.Errorf("%s tags = %+v, want token=%s", item.arn, out.Tags, item.token)
 	}
+}
+
+// checkExported checks that an export the client was told succeeded left
+// the certificate Exported, with the serial that was exported.
+func checkExported(t *testing.T, client *acm.Client, item *crashItem, serial string, exported map[string]bool) {
+	t.Helper()
+
+	if item.exportedSerial == nil {
+		t.Errorf("%s: the export never succeeded", item.arn)
+		return
+	}
+	if !bytes.Equal(serialBytes(serial), item.exportedSerial) {
+		t.Errorf("%s: serial %s, but the client exported serial %x", item.arn, serial, item.exportedSerial)
+	}
+
+	out, err := client.DescribeCertificate(context.Background(), &acm.DescribeCertificateInput{CertificateArn: aws.String(item.arn)})
+	if err != nil {
+		t.Errorf("describe %s: %v", item.arn, err)
+		return
+	}
+	if out.Certificate.Options == nil || out.Certificate.Options.Export != types.CertificateExportEnabled {
+		t.Errorf("%s: Options = %+v, want Export ENABLED", item.arn, out.Certificate.Options)
+	}
+	if !exported[item.arn] {
+		t.Errorf("%s: Exported = false in ListCertificates after the client was told the export succeeded", item.arn)
+	}
+}
+
+// listExported returns the ARNs that ListCertificates reports Exported.
+func listExported(t *testing.T, client *acm.Client) map[string]bool {
+	t.Helper()
+
+	exported := make(map[string]bool)
+	paginator := acm.NewListCertificatesPaginator(client, &acm.ListCertificatesInput{MaxItems: aws.Int32(1000)})
+	for paginator.HasMorePages() {
+		page, err := paginator.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list certificates: %v", err)
+		}
+		for _, summary := range page.CertificateSummaryList {
+			if aws.ToBool(summary.Exported) {
+				exported[aws.ToString(summary.CertificateArn)] = true
+			}
+		}
+	}
+	return exported
 }

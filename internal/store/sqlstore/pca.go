@@ -283,10 +283,12 @@ func (s *Store) UpdateCertificateAuthority(ctx context.Context, ca *store.Certif
 	return nil
 }
 
+// caExists reports whether the CA exists and locks its row until tx ends,
+// so that tag changes and the deletion of one CA run one after another.
 func (s *Store) caExists(ctx context.Context, tx *sql.Tx, account, region, arn string) (bool, error) {
 	var marker int
 	err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT 1 FROM certificate_authorities
-		WHERE arn = ? AND account = ? AND region = ?`), arn, account, region).Scan(&marker)
+		WHERE arn = ? AND account = ? AND region = ?`+s.dialect.lockRow), arn, account, region).Scan(&marker)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

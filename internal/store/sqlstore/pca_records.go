@@ -257,9 +257,11 @@ func (s *Store) RevokeIssuedCertificate(ctx context.Context, caARN, serial strin
 	}
 
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// The row lock makes a concurrent second revocation wait and then
+		// see the first one, so exactly one of them succeeds.
 		var current int64
 		err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT revoked_at FROM pca_issued_certificates
-			WHERE ca_arn = ? AND serial = ?`), caARN, strings.ToLower(serial)).Scan(&current)
+			WHERE ca_arn = ? AND serial = ?`+s.dialect.lockRow), caARN, strings.ToLower(serial)).Scan(&current)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}

@@ -48,3 +48,34 @@ func (s *Store) InitSetting(ctx context.Context, name string, value []byte) ([]b
 
 	return stored, nil
 }
+
+// SwapSetting stores value under name when the stored value equals old, or
+// when nothing is stored and old is nil, and reports whether it stored it.
+// The compare and the write are one statement, so of several nodes that swap
+// from the same old value exactly one succeeds.
+func (s *Store) SwapSetting(ctx context.Context, name string, old, value []byte) (bool, error) {
+	if value == nil {
+		value = []byte{}
+	}
+
+	var result sql.Result
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if old == nil {
+			result, err = s.exec(ctx, tx, `INSERT INTO settings (name, value) VALUES (?, ?)
+				ON CONFLICT (name) DO NOTHING`, name, value)
+		} else {
+			result, err = s.exec(ctx, tx, `UPDATE settings SET value = ? WHERE name = ? AND value = ?`, value, name, old)
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("swap setting %q: %w", name, err)
+	}
+
+	changed, err := result.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("swap setting %q: %w", name, err)
+	}
+	return changed == 1, nil
+}

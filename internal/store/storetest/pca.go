@@ -24,6 +24,8 @@ var pcaTests = []struct {
 	{"ca tags", testCATags},
 	{"ca delete cascades", testCADelete},
 	{"issued certificate revoke", testIssuedRevoke},
+	{"issued certificate revoke race", testIssuedRevokeRace},
+	{"ca tag limit race", testCATagLimitRace},
 	{"issued certificate idempotency", testIssuedIdempotency},
 	{"permissions", testPermissions},
 	{"audit reports", testAuditReports},

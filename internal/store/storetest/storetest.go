@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"init setting", testInitSetting},
 		{"init setting race", testInitSettingRace},
 		{"get setting", testGetSetting},
+		{"swap setting", testSwapSetting},
+		{"swap setting race", testSwapSettingRace},
 		{"count certificates", testCountCertificates},
 		{"reset", testReset},
 		{"ping", testPing},
