@@ -40,6 +40,7 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	if reason := failedNameReason(cert.DomainValidations); reason != "" {
 		cert.Status = StatusFailed
 		cert.FailureReason = reason
+		s.observer.CertificateFailed(cert.Type, reason)
 		return time.Time{}, s.save(ctx, cert, "certificate failed")
 	}
 	if !allNamesValidated(cert.DomainValidations) {
@@ -58,6 +59,7 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	if denied {
 		cert.Status = StatusFailed
 		cert.FailureReason = FailureCAAError
+		s.observer.CertificateFailed(cert.Type, cert.FailureReason)
 		return time.Time{}, s.save(ctx, cert, "certificate failed")
 	}
 	if !retryAt.IsZero() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openacm/openacm/internal/apierr"
+	"github.com/openacm/openacm/internal/audit"
 	"github.com/openacm/openacm/internal/issuance"
 	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/store"
@@ -72,23 +73,36 @@ func failureReason(err error) (string, bool) {
 // retried by the worker.
 func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate) error {
 	if s.private == nil {
-		cert.Status = StatusFailed
-		cert.FailureReason = FailurePCAResourceNotFound
-		return s.save(ctx, cert, "certificate failed")
+		return s.failPrivate(ctx, cert, FailurePCAResourceNotFound)
 	}
 
+	started := time.Now()
 	err := s.signPrivate(ctx, cert)
 	if reason, ok := failureReason(err); ok {
-		cert.Status = StatusFailed
-		cert.FailureReason = reason
 		s.logger.Info("private certificate request failed", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn, "reason", reason, "error", err)
-		return s.save(ctx, cert, "certificate failed")
+		return s.failPrivate(ctx, cert, reason)
 	}
+	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if err != nil {
+		s.auditIssue(ctx, cert, audit.ResultFailure)
 		return fmt.Errorf("issue private certificate %s: %w", cert.ARN, err)
 	}
+
 	cert.Status = StatusIssued
-	return s.save(ctx, cert, "certificate issued")
+	if err := s.save(ctx, cert, "certificate issued"); err != nil {
+		s.auditIssue(ctx, cert, audit.ResultFailure)
+		return err
+	}
+	s.auditIssue(ctx, cert, audit.ResultSuccess)
+	return nil
+}
+
+// failPrivate marks a private certificate request FAILED with reason.
+func (s *Service) failPrivate(ctx context.Context, cert *store.Certificate, reason string) error {
+	cert.Status = StatusFailed
+	cert.FailureReason = reason
+	s.observer.CertificateFailed(cert.Type, reason)
+	return s.save(ctx, cert, "certificate failed")
 }
 
 // signPrivate generates a key, has the CA sign it and fills the certificate fields.
@@ -176,8 +190,14 @@ func (s *Service) ExportCertificate(ctx context.Context, caller Caller, in *Expo
 		return nil, apierr.New(apierr.Validation,
 			"Certificate ARN: %s is not exportable: only private certificates and public certificates requested with Export ENABLED can be exported.", cert.ARN)
 	}
-	if cert.Status != StatusIssued || len(cert.PrivateKeyPEM) == 0 {
+	if cert.Status == StatusPendingValidation {
 		return nil, apierr.New(apierr.RequestInProgress,
+			"Certificate %s is in status %s and cannot be exported until it is issued.", cert.ARN, cert.Status)
+	}
+	if cert.Status != StatusIssued || len(cert.PrivateKeyPEM) == 0 {
+		// Waiting cannot help a certificate that will never be issued again,
+		// so this is not RequestInProgressException.
+		return nil, apierr.New(apierr.Validation,
 			"Certificate %s is in status %s and cannot be exported.", cert.ARN, cert.Status)
 	}
 

@@ -55,6 +55,6 @@ func (s *Store) Reset(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reset store: %w", err)
 	}
-	s.logger.Warn("store reset: every certificate, tag and idempotency token deleted", "database", s.name)
+	s.logger.Warn("store reset: every certificate, private CA, tag, idempotency token, account configuration and lease deleted", "database", s.name)
 	return nil
 }
