@@ -77,7 +77,9 @@ func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate) err
 		return s.save(ctx, cert, "certificate failed")
 	}
 
+	started := time.Now()
 	err := s.signPrivate(ctx, cert)
+	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if reason, ok := failureReason(err); ok {
 		cert.Status = StatusFailed
 		cert.FailureReason = reason
