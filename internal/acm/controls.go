@@ -106,6 +106,10 @@ func (s *Service) SetCertificateState(ctx context.Context, caller Caller, in *Se
 		s.logger.Warn("certificate state set by a test-environment control",
 			"arn", cert.ARN, "account", caller.Account, "status", cert.Status, "in_use_by", len(cert.InUseBy))
 		s.certificateUsesChanged(cert, caller, applied)
+		if cert.Status == StatusRevoked {
+			// The next CRL of OpenACM's CA lists the serial.
+			s.revoked()
+		}
 		return &DescribeCertificateOutput{Certificate: certificateDetail(cert)}, nil
 	}
 	return nil, concurrentChange(in.CertificateArn)
@@ -133,7 +137,6 @@ func (s *Service) moveTo(cert *store.Certificate, in *SetCertificateStateInput) 
 		if err != nil {
 			return err
 		}
-		// TODO: list the serial in the CRL once revocation exists.
 		cert.Status = StatusRevoked
 		cert.RevocationReason = reason
 		cert.RevokedAt = now

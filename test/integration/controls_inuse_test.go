@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"crypto/x509"
+	"io"
 	"net/http"
 	"slices"
 	"testing"
@@ -107,6 +109,54 @@ func hasRenewalEvent(hook *webhookRecorder) bool {
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+func TestCertificateStateRevokedInCRL(t *testing.T) {
+	s := startServer(t, func(cfg *config.Config) { cfg.AutoValidateDelay = time.Hour })
+	client := s.client("us-east-1")
+	arn := s.requestCertificate(t, client, "controls-crl.example.com")
+	set := func(body map[string]any) {
+		t.Helper()
+		body["CertificateArn"] = arn
+		if got := s.callControl(t, api.CertificateStatePath, "us-east-1", body, false); got.status != http.StatusOK {
+			t.Fatalf("set %v: status %d, body %v", body, got.status, got.body)
+		}
+	}
+
+	set(map[string]any{"Status": "ISSUED"})
+	leaf := parseSingleCertificate(t, aws.ToString(getCertificate(t, client, arn).Certificate))
+	if listed(t, s, leaf) {
+		t.Fatalf("serial %x is in the CRL before revocation", leaf.SerialNumber)
+	}
+
+	set(map[string]any{"Status": "REVOKED", "RevocationReason": "KEY_COMPROMISE"})
+	if !listed(t, s, leaf) {
+		t.Errorf("serial %x is not in the CRL after the control revoked it", leaf.SerialNumber)
+	}
+}
+
+// listed reports whether the CRL of OpenACM's intermediate lists leaf.
+func listed(t *testing.T, s *server, leaf *x509.Certificate) bool {
+	t.Helper()
+	response, err := http.Get(s.url() + api.CRLPath)
+	if err != nil {
+		t.Fatalf("GET CRL: %v", err)
+	}
+	defer response.Body.Close()
+	der, err := io.ReadAll(response.Body)
+	if err != nil {
+		t.Fatalf("read CRL: %v", err)
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatalf("parse CRL: %v", err)
+	}
+	for _, entry := range crl.RevokedCertificateEntries {
+		if entry.SerialNumber.Cmp(leaf.SerialNumber) == 0 {
+			return true
+		}
 	}
 	return false
 }
