@@ -2,6 +2,7 @@ package acm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -59,31 +60,59 @@ type SetCertificateStateInput struct {
 // REVOKED only change the status and its reason, so the dates and the
 // certificate body stay as they were. No certificate moves back to
 // PENDING_VALIDATION.
+//
+// InUseBy goes through the same steps as AddCertificateUse and
+// RemoveCertificateUse: each resource must be an ARN, RenewalEligibility
+// follows the list, and the worker is woken to start managed renewal.
 func (s *Service) SetCertificateState(ctx context.Context, caller Caller, in *SetCertificateStateInput) (*DescribeCertificateOutput, error) {
 	if in.CertificateArn == "" {
 		return nil, apierr.New(apierr.InvalidParameter, "CertificateArn is required.")
 	}
-	cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
-	if err != nil {
-		return nil, err
-	}
-
-	if in.Status != "" && in.Status != cert.Status {
-		if err := s.moveTo(cert, in); err != nil {
-			return nil, err
+	if in.InUseBy != nil {
+		for _, resource := range *in.InUseBy {
+			if err := checkResourceArn(resource); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if in.InUseBy != nil {
-		cert.InUseBy = slices.Clone(*in.InUseBy)
-	}
 
-	cert.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateCertificate(ctx, cert); err != nil {
-		return nil, fmt.Errorf("save certificate %s: %w", cert.ARN, err)
+	for range 3 {
+		cert, err := s.loadCertificate(ctx, caller, in.CertificateArn)
+		if err != nil {
+			return nil, err
+		}
+		if in.Status != "" && in.Status != cert.Status {
+			if err := s.moveTo(cert, in); err != nil {
+				return nil, err
+			}
+		}
+		var applied []certificateUseChange
+		if in.InUseBy != nil {
+			applied = applyCertificateUses(cert, useChangesToward(cert.InUseBy, *in.InUseBy))
+		}
+		cert.RenewalEligibility = eligibility(cert)
+		cert.UpdatedAt = s.clock.Now()
+
+		err = s.store.UpdateCertificate(ctx, cert)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, notFound(in.CertificateArn)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("save certificate %s: %w", cert.ARN, err)
+		}
+		s.logger.Warn("certificate state set by a test-environment control",
+			"arn", cert.ARN, "account", caller.Account, "status", cert.Status, "in_use_by", len(cert.InUseBy))
+		s.certificateUsesChanged(cert, caller, applied)
+		if cert.Status == StatusRevoked {
+			// The next CRL of OpenACM's CA lists the serial.
+			s.revoked()
+		}
+		return &DescribeCertificateOutput{Certificate: certificateDetail(cert)}, nil
 	}
-	s.logger.Warn("certificate state set by a test-environment control",
-		"arn", cert.ARN, "account", caller.Account, "status", cert.Status, "in_use_by", len(cert.InUseBy))
-	return &DescribeCertificateOutput{Certificate: certificateDetail(cert)}, nil
+	return nil, concurrentChange(in.CertificateArn)
 }
 
 // moveTo changes cert to in.Status and sets the fields that go with it.
@@ -108,7 +137,6 @@ func (s *Service) moveTo(cert *store.Certificate, in *SetCertificateStateInput) 
 		if err != nil {
 			return err
 		}
-		// TODO: list the serial in the CRL once revocation exists.
 		cert.Status = StatusRevoked
 		cert.RevocationReason = reason
 		cert.RevokedAt = now

@@ -78,6 +78,7 @@ func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate) err
 
 	started := time.Now()
 	err := s.signPrivate(ctx, cert)
+	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if reason, ok := failureReason(err); ok {
 		s.logger.Info("private certificate request failed", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn, "reason", reason, "error", err)
 		return s.failPrivate(ctx, cert, reason)

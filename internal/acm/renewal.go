@@ -46,7 +46,8 @@ func (s *Service) renew(ctx context.Context, cert *store.Certificate, now time.T
 	if !renewalEligible(cert) {
 		return renewalOutcome{}, nil
 	}
-	// TODO: renew private certificates from their CA once acm-pca issues them.
+	// TODO: renew PRIVATE certificates here inside the renewal window; only
+	// RenewCertificate renews them now.
 	if cert.Type == TypePrivate {
 		return renewalOutcome{}, nil
 	}

@@ -71,7 +71,12 @@ func (s *Server) serveCBOR(w http.ResponseWriter, r *http.Request) {
 	} else if err := writeCBORResult(w, result); err != nil {
 		s.logger.Error("write response failed", "request_id", requestID, "error", err)
 	}
-	event.log(s.logger, time.Since(started))
+	latency := time.Since(started)
+	event.log(s.logger, latency)
+	if s.metrics != nil {
+		service, operation := requestLabels(event.target)
+		s.metrics.ObserveRequest(service, operation, event.errorCode, latency)
+	}
 }
 
 func (s *Server) callCBOR(r *http.Request, operationName string, event *requestEvent) (any, error) {

@@ -24,6 +24,20 @@ var flagUnits = map[string]string{
 	"public-url":                  "URL",
 	"log-format":                  "text or json",
 	"state-controls":              "auto, on or off",
+	"credentials-file":            "path",
+	"master-key-file":             "path",
+	"tls-cert":                    "path",
+	"tls-key":                     "path",
+	"throttle":                    "off, aws or Target=rate,... (requests per second)",
+	"max-certificates":            "certificates (integer)",
+	"smtp-addr":                   "host:port",
+	"smtp-from":                   "e-mail address",
+	"smtp-username":               "user name",
+	"smtp-password-file":          "path",
+	"caa-identities":              "comma-separated DNS names",
+	"event-webhook-url":           "URL",
+	"store":                       "PostgreSQL URL or empty",
+	"node-id":                     "name",
 }
 
 func unitOf(name, byType string) string {

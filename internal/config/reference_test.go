@@ -36,3 +36,14 @@ func TestUsageListsEveryFlag(t *testing.T) {
 		})
 	}
 }
+
+// A string flag left to the "text" fallback says nothing about its form,
+// so every one needs an entry in flagUnits.
+func TestStringFlagsHaveUnits(t *testing.T) {
+	defaults := Default()
+	for _, f := range defaults.Flags() {
+		if _, named := flagUnits[f.Name]; f.Unit == "text" && !named {
+			t.Errorf("flag --%s has no entry in flagUnits, so -h shows its value only as text", f.Name)
+		}
+	}
+}

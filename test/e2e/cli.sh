@@ -88,15 +88,13 @@ if (( (major == 1 && minor >= 29) || (major == 2 && minor >= 13) || major > 2 ))
   AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_ACM="$endpoint" \
     "$aws_cli" acm list-certificates >/dev/null || fail "list-certificates through AWS_ENDPOINT_URL_ACM failed"
 
-  # Reaching OpenACM is what counts here. It returns a result for the acm-pca
-  # call, or UnknownOperationException while acm-pca is not built.
-  if ! AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_ACM_PCA="$endpoint" \
-    "$aws_cli" acm-pca list-certificate-authorities >/dev/null 2>"$work/pca.txt"; then
-    grep -q UnknownOperationException "$work/pca.txt" \
-      || fail "acm-pca through AWS_ENDPOINT_URL_ACM_PCA: $(cat "$work/pca.txt")"
-  fi
+  AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ENDPOINT_URL_ACM_PCA="$endpoint" \
+    "$aws_cli" acm-pca list-certificate-authorities >/dev/null 2>"$work/pca.txt" \
+    || fail "acm-pca through AWS_ENDPOINT_URL_ACM_PCA: $(cat "$work/pca.txt")"
   echo "cli.sh: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ACM and AWS_ENDPOINT_URL_ACM_PCA work"
 else
+  # Debian's AWS CLI 2.9 lands here: it predates the variables, so it is
+  # tested with --endpoint-url only.
   echo "cli.sh: $aws_cli reads no endpoint variables (they need 1.29 or 2.13); checked --endpoint-url only"
 fi
 

@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acm/types"
+	pcatypes "github.com/aws/aws-sdk-go-v2/service/acmpca/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
@@ -132,7 +133,10 @@ func tfWait(t *testing.T, what string, refresh func() (bool, error)) {
 
 // tfWaitDomainValidationsKnown is waitCertificateDomainValidationsKnown:
 // for AMAZON_ISSUED certificates, poll until a validation option carries a
-// ResourceRecord or ValidationEmails; other types need no wait.
+// ResourceRecord or ValidationEmails. A PRIVATE certificate needs no
+// validation but is issued by its CA a moment after the request, so the
+// provider polls until it is ISSUED; FAILED stops the wait here at once,
+// where the provider would time out. Other types need no wait.
 func tfWaitDomainValidationsKnown(t *testing.T, ctx context.Context, client *acm.Client, arn string) {
 	t.Helper()
 	tfWait(t, "wait for domain validations of "+arn, func() (bool, error) {
@@ -140,15 +144,22 @@ func tfWaitDomainValidationsKnown(t *testing.T, ctx context.Context, client *acm
 		if err != nil || cert == nil {
 			return false, err
 		}
-		if cert.Type != types.CertificateTypeAmazonIssued {
+		switch cert.Type {
+		case types.CertificateTypeAmazonIssued:
+			for _, option := range cert.DomainValidationOptions {
+				if option.ResourceRecord != nil || len(option.ValidationEmails) > 0 {
+					return true, nil
+				}
+			}
+			return false, nil
+		case types.CertificateTypePrivate:
+			if cert.Status == types.CertificateStatusFailed {
+				return false, fmt.Errorf("private certificate %s failed: %s", arn, cert.FailureReason)
+			}
+			return cert.Status == types.CertificateStatusIssued, nil
+		default:
 			return true, nil
 		}
-		for _, option := range cert.DomainValidationOptions {
-			if option.ResourceRecord != nil || len(option.ValidationEmails) > 0 {
-				return true, nil
-			}
-		}
-		return false, nil
 	})
 }
 
@@ -327,19 +338,13 @@ func TestTerraformCertificateDNS(t *testing.T) {
 		CertificateArn: aws.String(arn),
 		Options:        &types.CertificateOptions{CertificateTransparencyLoggingPreference: types.CertificateTransparencyLoggingPreferenceDisabled},
 	})
-	switch code := errorCode(err); code {
-	case "UnknownOperationException":
-		// TODO: replay the options update once UpdateCertificateOptions exists.
-		t.Log("UpdateCertificateOptions is not built yet; options update not replayed")
-		log.take()
-	case "":
-		cert, _ = tfRead(t, ctx, client, arn)
-		checkCalls(t, "update options", log, []string{"UpdateCertificateOptions", "DescribeCertificate", "ListTagsForCertificate"})
-		if cert.Options == nil || cert.Options.CertificateTransparencyLoggingPreference != types.CertificateTransparencyLoggingPreferenceDisabled {
-			t.Errorf("options after update = %+v, want logging DISABLED", cert.Options)
-		}
-	default:
+	if err != nil {
 		t.Fatalf("UpdateCertificateOptions: %v", err)
+	}
+	cert, _ = tfRead(t, ctx, client, arn)
+	checkCalls(t, "update options", log, []string{"UpdateCertificateOptions", "DescribeCertificate", "ListTagsForCertificate"})
+	if cert.Options == nil || cert.Options.CertificateTransparencyLoggingPreference != types.CertificateTransparencyLoggingPreferenceDisabled {
+		t.Errorf("options after update = %+v, want logging DISABLED", cert.Options)
 	}
 
 	// terraform destroy while a load balancer still uses the certificate:
@@ -400,13 +405,19 @@ func TestTerraformCertificatePrivate(t *testing.T) {
 	client := terraformClient(s, "us-east-1", log)
 	ctx := context.Background()
 
-	// TODO: replay with a CA made through acm-pca and wait for ISSUED once
-	// ACM issues from private CAs. The made-up CA here makes the request fail.
-	caArn := "arn:aws:acm-pca:us-east-1:000000000000:certificate-authority/11111111-2222-4333-8444-555555555555"
+	// The private CA is made outside the replay, as an aws_acmpca_certificate_authority
+	// resource or an existing CA would be.
+	pcaClient := s.pcaClient("us-east-1")
+	caArn := createCA(t, pcaClient, caInput(pcatypes.CertificateAuthorityTypeRoot, "Terraform Root CA", nil))
+	root := activateRoot(t, pcaClient, caArn)
+
+	// terraform apply: create, wait until issued, read.
 	out, err := client.RequestCertificate(ctx, &acm.RequestCertificateInput{
 		DomainName:              aws.String("private.tf.internal"),
+		SubjectAlternativeNames: []string{"private.tf.internal", "api.private.tf.internal"},
 		CertificateAuthorityArn: aws.String(caArn),
 		IdempotencyToken:        aws.String("terraform20250101000000000000003"),
+		KeyAlgorithm:            types.KeyAlgorithmEcPrime256v1,
 		Tags:                    []types.Tag{{Key: aws.String("tier"), Value: aws.String("internal")}},
 	})
 	if err != nil {
@@ -419,12 +430,40 @@ func TestTerraformCertificatePrivate(t *testing.T) {
 	if cert.Type != types.CertificateTypePrivate || aws.ToString(cert.CertificateAuthorityArn) != caArn {
 		t.Errorf("private certificate: type %s CA %s, want PRIVATE %s", cert.Type, aws.ToString(cert.CertificateAuthorityArn), caArn)
 	}
+	if cert.Status != types.CertificateStatusIssued || len(cert.DomainValidationOptions) != 0 {
+		t.Errorf("private certificate: status %s, %d validation options; want ISSUED and none", cert.Status, len(cert.DomainValidationOptions))
+	}
+	if cert.RenewalEligibility != types.RenewalEligibilityIneligible {
+		t.Errorf("renewal_eligibility = %s, want INELIGIBLE", cert.RenewalEligibility)
+	}
 	if tags["tier"] != "internal" {
 		t.Errorf("tags = %v, want tier=internal", tags)
 	}
 
+	// Outside the replay: what a consumer of the resource fetches chains to the CA.
+	got, err := s.client("us-east-1").GetCertificate(ctx, &acm.GetCertificateInput{CertificateArn: aws.String(arn)})
+	if err != nil {
+		t.Fatalf("GetCertificate: %v", err)
+	}
+	leaf := parseSingleCertificate(t, aws.ToString(got.Certificate))
+	verifyChain(t, leaf, aws.ToString(got.CertificateChain), root)
+	if !slices.Equal(leaf.DNSNames, []string{"private.tf.internal", "api.private.tf.internal"}) {
+		t.Errorf("leaf names = %v, want the requested names", leaf.DNSNames)
+	}
+
+	// terraform apply after a tag change.
+	tfUpdateTags(t, ctx, client, arn, []string{"tier"}, map[string]string{"owner": "platform"})
+	_, tags = tfRead(t, ctx, client, arn)
+	checkCalls(t, "update tags", log, []string{"RemoveTagsFromCertificate", "AddTagsToCertificate", "DescribeCertificate", "ListTagsForCertificate"})
+	if len(tags) != 1 || tags["owner"] != "platform" {
+		t.Errorf("tags after update = %v, want owner=platform only", tags)
+	}
+
 	tfDelete(t, ctx, client, arn)
 	checkCalls(t, "destroy", log, []string{"DeleteCertificate"})
+	if cert, err := tfFindCertificate(ctx, client, arn); err != nil || cert != nil {
+		t.Errorf("after destroy: find = %v, %v; want gone", cert, err)
+	}
 }
 
 func TestTerraformCertificateImported(t *testing.T) {
@@ -439,15 +478,11 @@ func TestTerraformCertificateImported(t *testing.T) {
 		PrivateKey:  keyPEM,
 		Tags:        []types.Tag{{Key: aws.String("source"), Value: aws.String("tf")}},
 	})
-	if errorCode(err) == "UnknownOperationException" {
-		// TODO: drop this skip once ImportCertificate exists; the replay below is the provider's sequence.
-		t.Skip("ImportCertificate is not built yet")
-	}
 	if err != nil {
 		t.Fatalf("create (import): %v", err)
 	}
+	// The provider waits for domain validations only after RequestCertificate.
 	arn := aws.ToString(out.CertificateArn)
-	tfWaitDomainValidationsKnown(t, ctx, client, arn)
 	cert, tags := tfRead(t, ctx, client, arn)
 	checkCalls(t, "create", log, []string{"ImportCertificate", "DescribeCertificate", "ListTagsForCertificate"})
 	if cert.Type != types.CertificateTypeImported || tags["source"] != "tf" {
@@ -472,15 +507,6 @@ func TestTerraformCertificateImported(t *testing.T) {
 
 	tfDelete(t, ctx, client, arn)
 	checkCalls(t, "destroy", log, []string{"DeleteCertificate"})
-}
-
-// errorCode returns the AWS error code of err, or "" when err is nil or not an AWS error.
-func errorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
 }
 
 // setInUse sets the resources using a certificate through the state control.
