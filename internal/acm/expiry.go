@@ -23,20 +23,26 @@ func validationDeadline(cert *store.Certificate) time.Time {
 // maintainIssued looks after an issued certificate: it expires it after
 // NotAfter, runs its managed renewal, and sends the approaching-expiration
 // event once a day from DaysBeforeExpiry before NotAfter. It returns when
-// one of these is due next.
+// one of these is due next. DaysBeforeExpiry is the account's setting in
+// the certificate's region, read on every call so a change applies at the
+// next sweep.
 func (s *Service) maintainIssued(ctx context.Context, cert *store.Certificate) (time.Time, error) {
 	now := s.clock.Now()
 	if !now.Before(cert.NotAfter) {
 		return time.Time{}, s.expire(ctx, cert, now)
 	}
 
+	days, err := s.daysBeforeExpiry(ctx, cert.Account, cert.Region)
+	if err != nil {
+		return time.Time{}, err
+	}
 	renewal, err := s.renew(ctx, cert, now)
 	if err != nil {
 		return time.Time{}, err
 	}
 	changed, next := renewal.changed, renewal.next
 
-	noticeAt := cert.NotAfter.Add(-DefaultDaysBeforeExpiry * 24 * time.Hour)
+	noticeAt := cert.NotAfter.Add(-time.Duration(days) * 24 * time.Hour)
 	if !cert.ExpiryNoticeAt.IsZero() {
 		noticeAt = later(noticeAt, cert.ExpiryNoticeAt.Add(expiryNoticeInterval))
 	}
