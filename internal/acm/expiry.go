@@ -61,28 +61,41 @@ func (s *Service) maintainIssued(ctx context.Context, cert *store.Certificate) (
 	if err := s.save(ctx, cert, "issued certificate updated"); err != nil {
 		return time.Time{}, err
 	}
-	if renewal.renewed {
-		s.publishAvailable(cert, "RENEWAL")
-	}
-	if renewal.actionRequired {
-		s.publishRenewalActionRequired(cert)
-	}
+	s.announceRenewal(cert, renewal)
 	if notice {
 		s.publishApproachingExpiration(cert, now)
 	}
 	return next, nil
 }
 
+// announceRenewal sends the events and metrics of a saved renewal step.
+func (s *Service) announceRenewal(cert *store.Certificate, out renewalOutcome) {
+	if out.renewed {
+		s.publishAvailable(cert, "RENEWAL")
+	}
+	if out.actionRequired {
+		s.publishRenewalActionRequired(cert)
+	}
+	if out.finished {
+		s.observer.RenewalFinished(cert.Type, cert.Renewal.Status, cert.Renewal.StatusReason, cert.Renewal.UpdatedAt.Sub(cert.Renewal.StartedAt))
+	}
+}
+
 // expire moves a certificate past NotAfter to EXPIRED, failing a renewal
 // that did not finish in time.
 func (s *Service) expire(ctx context.Context, cert *store.Certificate, now time.Time) error {
 	cert.Status = StatusExpired
+	renewalFailed := false
 	if cert.Renewal != nil && (cert.Renewal.Status == RenewalPendingAutoRenewal || cert.Renewal.Status == RenewalPendingValidation) {
 		cert.Renewal.Status = RenewalFailed
 		cert.Renewal.UpdatedAt = now
+		renewalFailed = true
 	}
 	if err := s.save(ctx, cert, "certificate expired"); err != nil {
 		return err
+	}
+	if renewalFailed {
+		s.announceRenewal(cert, renewalOutcome{finished: true})
 	}
 	s.publishExpired(cert)
 	return nil
