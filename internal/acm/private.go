@@ -152,12 +152,13 @@ func (s *Service) renewPrivate(ctx context.Context, cert *store.Certificate) err
 }
 
 // advancePrivateRenewal has the CA sign the renewed certificate once it
-// has granted ACM the renewal permissions; until then the renewal waits in
+// has granted ACM the renewal permissions. Until then the renewal waits in
 // PENDING_AUTO_RENEWAL with RenewalStatusReason PCA_ACCESS_DENIED. It
 // changes cert but does not save it.
 func (s *Service) advancePrivateRenewal(ctx context.Context, cert *store.Certificate) (renewalOutcome, error) {
 	if s.private == nil {
 		s.setRenewal(cert, RenewalFailed, FailurePCAResourceNotFound)
+		s.logger.Warn("managed renewal failed: no private CA service", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn)
 		return renewalOutcome{changed: true, actionRequired: true, finished: true}, nil
 	}
 	allowed, err := s.private.ACMMayRenew(ctx, cert.CertificateAuthorityArn, cert.Account)
