@@ -8,20 +8,27 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// defaultDaysBeforeExpiry is ACM's default of ExpiryEvents.DaysBeforeExpiry.
-const defaultDaysBeforeExpiry = 45
-
 // GetAccountConfiguration returns the caller's account configuration in the region.
 func (s *Service) GetAccountConfiguration(ctx context.Context, caller Caller, _ *Empty) (*GetAccountConfigurationOutput, error) {
-	days := defaultDaysBeforeExpiry
-	config, err := s.store.GetAccountConfiguration(ctx, caller.Account, caller.Region)
-	switch {
-	case err == nil:
-		days = config.DaysBeforeExpiry
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, fmt.Errorf("read account configuration: %w", err)
+	days, err := s.daysBeforeExpiry(ctx, caller.Account, caller.Region)
+	if err != nil {
+		return nil, err
 	}
 	return &GetAccountConfigurationOutput{ExpiryEvents: ExpiryEventsConfiguration{DaysBeforeExpiry: &days}}, nil
+}
+
+// daysBeforeExpiry returns the account's ExpiryEvents.DaysBeforeExpiry in
+// the region, or DefaultDaysBeforeExpiry when the account never set it.
+func (s *Service) daysBeforeExpiry(ctx context.Context, account, region string) (int, error) {
+	config, err := s.store.GetAccountConfiguration(ctx, account, region)
+	switch {
+	case err == nil:
+		return config.DaysBeforeExpiry, nil
+	case errors.Is(err, store.ErrNotFound):
+		return DefaultDaysBeforeExpiry, nil
+	default:
+		return 0, fmt.Errorf("read account configuration of %s in %s: %w", account, region, err)
+	}
 }
 
 // PutAccountConfiguration sets the account configuration. A request that

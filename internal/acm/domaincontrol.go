@@ -34,9 +34,8 @@ const (
 	// RenewalWindow is how long before NotAfter managed renewal starts.
 	RenewalWindow = 60 * 24 * time.Hour
 	// DefaultDaysBeforeExpiry is ACM's default of the account setting
-	// that starts the approaching-expiration events.
-	// TODO: read the account's DaysBeforeExpiry from its configuration
-	// once PutAccountConfiguration stores one.
+	// ExpiryEvents.DaysBeforeExpiry, which starts the approaching-expiration
+	// events.
 	DefaultDaysBeforeExpiry = 45
 )
 

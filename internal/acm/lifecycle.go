@@ -18,7 +18,7 @@ import (
 // again, or the zero time when only an outside event can move it.
 func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Time, error) {
 	if cert.Status == StatusIssued {
-		if cert.Type == TypePrivate && renewalStatus(cert) == RenewalPending {
+		if cert.Type == TypePrivate && renewalStatus(cert) == RenewalPending && s.clock.Now().Before(cert.NotAfter) {
 			return time.Time{}, s.renewPrivate(ctx, cert)
 		}
 		return s.maintainIssued(ctx, cert)

@@ -83,7 +83,6 @@ func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate) err
 		s.logger.Info("private certificate request failed", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn, "reason", reason, "error", err)
 		return s.failPrivate(ctx, cert, reason)
 	}
-	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if err != nil {
 		s.auditIssue(ctx, cert, audit.ResultFailure)
 		return fmt.Errorf("issue private certificate %s: %w", cert.ARN, err)
@@ -149,33 +148,83 @@ func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) erro
 	return nil
 }
 
-// renewPrivate renews a PRIVATE certificate once its CA has granted ACM
-// the renewal permissions; until then the renewal waits with
-// RenewalStatusReason PCA_ACCESS_DENIED.
+// renewPrivate moves a pending renewal of a PRIVATE certificate on (see
+// advancePrivateRenewal), saves it and sends the renewal's events.
 func (s *Service) renewPrivate(ctx context.Context, cert *store.Certificate) error {
+	out, err := s.advancePrivateRenewal(ctx, cert)
+	if err != nil {
+		return err
+	}
+	if !out.changed {
+		return nil
+	}
+	if err := s.save(ctx, cert, "private certificate renewal updated"); err != nil {
+		return err
+	}
+	s.announceRenewal(cert, out)
+	return nil
+}
+
+// advancePrivateRenewal has the CA sign the renewed certificate once it
+// has granted ACM the renewal permissions. Until then the renewal waits in
+// PENDING_AUTO_RENEWAL with RenewalStatusReason PCA_ACCESS_DENIED. It
+// changes cert but does not save it.
+func (s *Service) advancePrivateRenewal(ctx context.Context, cert *store.Certificate) (renewalOutcome, error) {
+	if s.private == nil {
+		s.setRenewal(cert, RenewalFailed, FailurePCAResourceNotFound)
+		s.logger.Warn("managed renewal failed: no private CA service", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn)
+		return renewalOutcome{changed: true, actionRequired: true, finished: true}, nil
+	}
 	allowed, err := s.private.ACMMayRenew(ctx, cert.CertificateAuthorityArn, cert.Account)
 	if err != nil {
-		return fmt.Errorf("read permissions of %s: %w", cert.CertificateAuthorityArn, err)
+		return renewalOutcome{}, fmt.Errorf("read permissions of %s: %w", cert.CertificateAuthorityArn, err)
 	}
 	if !allowed {
 		if cert.Renewal.StatusReason == FailurePCAAccessDenied {
-			return nil
+			return renewalOutcome{}, nil
 		}
 		s.setRenewal(cert, RenewalPending, FailurePCAAccessDenied)
-		return s.save(ctx, cert, "certificate renewal waits for CA permissions")
+		s.logger.Info("private certificate renewal waits for CA permissions", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn)
+		return renewalOutcome{changed: true, actionRequired: true}, nil
 	}
 
 	err = s.signPrivate(ctx, cert)
 	if reason, ok := failureReason(err); ok {
 		s.setRenewal(cert, RenewalFailed, reason)
-		return s.save(ctx, cert, "certificate renewal failed")
+		s.logger.Warn("managed renewal failed", "arn", cert.ARN, "account", cert.Account, "reason", reason, "error", err)
+		return renewalOutcome{changed: true, actionRequired: true, finished: true}, nil
 	}
 	if err != nil {
-		return fmt.Errorf("renew private certificate %s: %w", cert.ARN, err)
+		return renewalOutcome{}, fmt.Errorf("renew private certificate %s: %w", cert.ARN, err)
 	}
 	s.setRenewal(cert, RenewalSuccess, "")
-	cert.RenewalEligibility = Ineligible
-	return s.save(ctx, cert, "certificate renewed")
+	// NOTE: ELIGIBLE again only when in use or exported again is a guess at
+	// ACM's rule for renewed private certificates.
+	if len(cert.InUseBy) == 0 {
+		cert.RenewalEligibility = Ineligible
+	}
+	return renewalOutcome{changed: true, renewed: true, finished: true}, nil
+}
+
+// startPrivateRenewal opens a managed renewal of an eligible PRIVATE
+// certificate in its renewal window and takes it as far as the CA allows
+// now, as a renewal that RenewCertificate starts. A renewal left pending
+// is finished by the worker's passes over pending certificates.
+func (s *Service) startPrivateRenewal(ctx context.Context, cert *store.Certificate, windowStart time.Time) renewalOutcome {
+	if cert.RenewalEligibility != Eligible || !needsNewRound(cert, windowStart) {
+		return renewalOutcome{}
+	}
+	cert.Renewal = nil
+	s.setRenewal(cert, RenewalPending, "")
+	s.logger.Info("managed renewal started", "arn", cert.ARN, "account", cert.Account, "not_after", cert.NotAfter)
+
+	out, err := s.advancePrivateRenewal(ctx, cert)
+	if err != nil {
+		s.logger.Warn("private certificate renewal did not finish; will retry", "arn", cert.ARN, "error", err)
+		out = renewalOutcome{}
+	}
+	out.changed = true
+	return out
 }
 
 // ExportCertificate returns an issued private certificate, or a public one

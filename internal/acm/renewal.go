@@ -14,8 +14,10 @@ type renewalOutcome struct {
 	// renewed is true when a new certificate replaced the old one.
 	renewed bool
 	// actionRequired is true when the renewal now waits for the owner
-	// (PENDING_VALIDATION) or failed.
+	// (PENDING_VALIDATION, or a CA that denies ACM access) or failed.
 	actionRequired bool
+	// finished is true when the renewal reached SUCCESS or FAILED.
+	finished bool
 	// next is when renewal wants another look.
 	next time.Time
 }
@@ -43,12 +45,10 @@ func (s *Service) renew(ctx context.Context, cert *store.Certificate, now time.T
 	if now.Before(windowStart) {
 		return renewalOutcome{next: windowStart}, nil
 	}
-	if !renewalEligible(cert) {
-		return renewalOutcome{}, nil
-	}
-	// TODO: renew PRIVATE certificates here inside the renewal window; only
-	// RenewCertificate renews them now.
 	if cert.Type == TypePrivate {
+		return s.startPrivateRenewal(ctx, cert, windowStart), nil
+	}
+	if !renewalEligible(cert) {
 		return renewalOutcome{}, nil
 	}
 
@@ -100,7 +100,7 @@ func (s *Service) renew(ctx context.Context, cert *store.Certificate, now time.T
 	round.Status = RenewalSuccess
 	round.StatusReason = ""
 	round.UpdatedAt = cert.IssuedAt
-	out.changed, out.renewed = true, true
+	out.changed, out.renewed, out.finished = true, true, true
 	return out, nil
 }
 
@@ -123,7 +123,7 @@ func (s *Service) failRenewal(cert *store.Certificate, reason string, now time.T
 	cert.Renewal.Status = RenewalFailed
 	cert.Renewal.StatusReason = reason
 	cert.Renewal.UpdatedAt = now
-	out.changed, out.actionRequired = true, true
+	out.changed, out.actionRequired, out.finished = true, true, true
 	s.logger.Warn("managed renewal failed", "arn", cert.ARN, "account", cert.Account, "reason", reason)
 }
 

@@ -39,13 +39,18 @@ type Observer interface {
 	IssuanceFinished(certType string, err error, elapsed time.Duration)
 	// CertificateFailed is called when a certificate moves to FAILED.
 	CertificateFailed(certType, reason string)
+	// RenewalFinished is called when a renewal reaches SUCCESS or FAILED,
+	// with its RenewalStatusReason and the time since it started on the
+	// service's clock.
+	RenewalFinished(certType, status, reason string, elapsed time.Duration)
 }
 
 type noObserver struct{}
 
-func (noObserver) NamesValidated(string, time.Duration)          {}
-func (noObserver) IssuanceFinished(string, error, time.Duration) {}
-func (noObserver) CertificateFailed(string, string)              {}
+func (noObserver) NamesValidated(string, time.Duration)                  {}
+func (noObserver) IssuanceFinished(string, error, time.Duration)         {}
+func (noObserver) CertificateFailed(string, string)                      {}
+func (noObserver) RenewalFinished(string, string, string, time.Duration) {}
 
 // Config holds the rules and limits the service applies.
 type Config struct {

@@ -1,5 +1,5 @@
 // Package metrics keeps OpenACM's Prometheus metrics: API requests, the
-// certificates in the store, validation and issuance outcomes, the
+// certificates in the store, validation, issuance and renewal outcomes, the
 // background worker and store latency. It owns one registry per server,
 // so several servers in one test process never share counters.
 //
@@ -45,6 +45,8 @@ type Metrics struct {
 	issuances          *prometheus.CounterVec
 	issuanceDuration   *prometheus.HistogramVec
 	failures           *prometheus.CounterVec
+	renewals           *prometheus.CounterVec
+	renewalDuration    *prometheus.HistogramVec
 
 	workerPasses       prometheus.Counter
 	workerPassDuration prometheus.Histogram
@@ -83,6 +85,12 @@ func New(logger *slog.Logger) *Metrics {
 	m.failures = m.counterVec("openacm_certificate_failures_total",
 		"Certificates moved to FAILED, by type and ACM failure reason.",
 		"type", "reason")
+	m.renewals = m.counterVec("openacm_renewals_total",
+		"Renewals that finished, by certificate type, outcome and RenewalStatusReason (none when there is no reason).",
+		"type", "outcome", "reason")
+	m.renewalDuration = m.histogramVec("openacm_renewal_duration_seconds",
+		"Time from the start of a renewal until it succeeded or failed, in seconds.",
+		prometheus.ExponentialBuckets(1, 4, 12), "type", "outcome")
 
 	m.workerPasses = m.counter("openacm_worker_passes_total",
 		"Passes of the background worker over pending certificates.")
@@ -142,6 +150,19 @@ func (m *Metrics) IssuanceFinished(certType string, err error, elapsed time.Dura
 // CertificateFailed records a certificate that moved to FAILED.
 func (m *Metrics) CertificateFailed(certType, reason string) {
 	m.failures.WithLabelValues(certType, reason).Inc()
+}
+
+// RenewalFinished records a renewal that reached status SUCCESS or FAILED.
+func (m *Metrics) RenewalFinished(certType, status, reason string, elapsed time.Duration) {
+	outcome := OutcomeFailure
+	if status == "SUCCESS" {
+		outcome = OutcomeSuccess
+	}
+	if reason == "" {
+		reason = NoError
+	}
+	m.renewals.WithLabelValues(certType, outcome, reason).Inc()
+	m.renewalDuration.WithLabelValues(certType, outcome).Observe(elapsed.Seconds())
 }
 
 // PassFinished records one worker pass.

@@ -1,6 +1,6 @@
 """End-to-end test of boto3 against ImportCertificate, UpdateCertificateOptions,
-Get/PutAccountConfiguration and SearchCertificates, with certificates made by
-openssl.
+the error cases of ResendValidationEmail, Get/PutAccountConfiguration and
+SearchCertificates, with certificates made by openssl.
 
 Usage: python3 boto3_acm_api.py ENDPOINT_URL
 The server must run in auto validation mode with a short delay.
@@ -34,6 +34,35 @@ def expect_error(code, call, **kwargs):
         assert got == code, f"{got}: {err}"
         return err.response["Error"]["Message"]
     raise AssertionError(f"{call.__name__} succeeded, want {code}")
+
+
+def check_resend_errors(client, issued_dns, imported):
+    """ResendValidationEmail only works for a name of a pending certificate
+    validated by e-mail; everything else gets the error ACM gives."""
+    for arn in (issued_dns, imported):
+        message = expect_error("InvalidStateException", client.resend_validation_email,
+                               CertificateArn=arn, Domain="boto3.options.example.org",
+                               ValidationDomain="boto3.options.example.org")
+        assert arn in message, message
+
+    # The call comes right after the request, well within the server's
+    # one-second auto-validation delay, so the certificate is still pending.
+    pending = client.request_certificate(DomainName="boto3.resend.example.org",
+                                         ValidationMethod="EMAIL")["CertificateArn"]
+    expect_error("InvalidDomainValidationOptionsException", client.resend_validation_email,
+                 CertificateArn=pending, Domain="other.example.org", ValidationDomain="other.example.org")
+    expect_error("InvalidDomainValidationOptionsException", client.resend_validation_email,
+                 CertificateArn=pending, Domain="boto3.resend.example.org", ValidationDomain="example.com")
+    message = expect_error("ValidationException", client.resend_validation_email,
+                           CertificateArn="not-an-arn-of-any-service", Domain="boto3.resend.example.org",
+                           ValidationDomain="boto3.resend.example.org")
+    assert "certificateArn" in message, message
+    missing = "arn:aws:acm:sa-east-1:000000000000:certificate/00000000-0000-4000-8000-0000000000ee"
+    expect_error("ResourceNotFoundException", client.resend_validation_email,
+                 CertificateArn=missing, Domain="boto3.resend.example.org",
+                 ValidationDomain="boto3.resend.example.org")
+    # The searches below expect only the certificates main made.
+    client.delete_certificate(CertificateArn=pending)
 
 
 def main(endpoint):
@@ -75,6 +104,8 @@ def main(endpoint):
     assert options["CertificateTransparencyLoggingPreference"] == "DISABLED", options
     expect_error("ValidationException", client.update_certificate_options, CertificateArn=requested,
                  Options={"Export": "ENABLED"})
+
+    check_resend_errors(client, issued_dns=requested, imported=arn)
 
     assert client.get_account_configuration()["ExpiryEvents"] == {"DaysBeforeExpiry": 45}
     client.put_account_configuration(ExpiryEvents={"DaysBeforeExpiry": 60}, IdempotencyToken="boto3cfg")

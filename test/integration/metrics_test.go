@@ -4,14 +4,18 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acm/types"
+	"github.com/aws/aws-sdk-go-v2/service/acmpca"
+	pcatypes "github.com/aws/aws-sdk-go-v2/service/acmpca/types"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/openacm/openacm/internal/adminclient"
 	"github.com/openacm/openacm/internal/api"
 )
 
@@ -151,4 +155,94 @@ func postTarget(t *testing.T, s *server, target string) {
 	request := newRawRequest(t, s, target, "{}")
 	signRequest(t, request, "{}", testCredentials, "us-east-1")
 	sendRaw(t, request)
+}
+
+// TestRenewalMetrics drives a public renewal to SUCCESS and two private
+// ones, of which one succeeds once its CA grants ACM access and the other
+// fails when the certificate expires while it still waits.
+func TestRenewalMetrics(t *testing.T) {
+	s := startTimeServer(t)
+	acmClient, pcaClient := s.client("us-east-1"), s.pcaClient("us-east-1")
+	ctx := context.Background()
+	rootArn, subArn, _ := activeHierarchy(t, pcaClient)
+
+	public := requestCertificate(t, acmClient, &acm.RequestCertificateInput{
+		DomainName: aws.String("metrics-renew.example.com"), ValidationMethod: types.ValidationMethodDns,
+	})
+	permitted := requestOrFail(t, acmClient, &acm.RequestCertificateInput{
+		DomainName: aws.String("permitted.internal.example.com"), CertificateAuthorityArn: aws.String(subArn),
+		KeyAlgorithm: types.KeyAlgorithmEcPrime256v1,
+	})
+	denied := requestOrFail(t, acmClient, &acm.RequestCertificateInput{
+		DomainName: aws.String("denied.internal.example.com"), CertificateAuthorityArn: aws.String(rootArn),
+		KeyAlgorithm: types.KeyAlgorithmEcPrime256v1,
+	})
+	s.advance(t, time.Second)
+	for _, arn := range []string{public, permitted, denied} {
+		waitForStatus(t, acmClient, arn, "ISSUED")
+	}
+	err := s.admin().AddCertificateUse(ctx, adminclient.CertificateUse{
+		CertificateArn: public, ResourceArn: "arn:aws:cloudfront::000000000000:distribution/E2",
+	})
+	if err != nil {
+		t.Fatalf("AddCertificateUse: %v", err)
+	}
+	for _, arn := range []string{permitted, denied} {
+		if _, err := acmClient.ExportCertificate(ctx, &acm.ExportCertificateInput{CertificateArn: aws.String(arn), Passphrase: []byte("passphrase")}); err != nil {
+			t.Fatalf("ExportCertificate(%s): %v", arn, err)
+		}
+	}
+
+	s.clock.Set(aws.ToTime(describeCertificate(t, acmClient, public).NotAfter).Add(-RenewalLead))
+	s.runPass(t)
+	if summary := describeCertificate(t, acmClient, public).RenewalSummary; summary == nil || summary.RenewalStatus != types.RenewalStatusSuccess {
+		t.Fatalf("public RenewalSummary = %+v, want SUCCESS", summary)
+	}
+	families := scrape(t, s.server)
+	publicSuccess := map[string]string{"type": "AMAZON_ISSUED", "outcome": "success", "reason": "none"}
+	if got := metricValue(families, "openacm_renewals_total", publicSuccess); got != 1 {
+		t.Errorf("openacm_renewals_total%v = %v, want 1", publicSuccess, got)
+	}
+	if got := metricValue(families, "openacm_renewal_duration_seconds", map[string]string{"type": "AMAZON_ISSUED", "outcome": "success"}); got != 1 {
+		t.Errorf("openacm_renewal_duration_seconds sample count for AMAZON_ISSUED success = %v, want 1", got)
+	}
+
+	privateNotAfter := aws.ToTime(describeCertificate(t, acmClient, denied).NotAfter)
+	s.clock.Set(privateNotAfter.Add(-RenewalLead))
+	s.runPass(t)
+	if got := metricValue(scrape(t, s.server), "openacm_renewals_total", map[string]string{"type": "PRIVATE"}); got != -1 {
+		t.Errorf("openacm_renewals_total for PRIVATE while both renewals wait = %v, want no series", got)
+	}
+
+	_, err = pcaClient.CreatePermission(ctx, &acmpca.CreatePermissionInput{
+		CertificateAuthorityArn: aws.String(subArn),
+		Principal:               aws.String("acm.amazonaws.com"),
+		Actions:                 []pcatypes.ActionType{pcatypes.ActionTypeIssueCertificate, pcatypes.ActionTypeGetCertificate, pcatypes.ActionTypeListPermissions},
+	})
+	if err != nil {
+		t.Fatalf("CreatePermission: %v", err)
+	}
+	s.advance(t, time.Hour)
+	s.clock.Set(privateNotAfter)
+	s.runPass(t)
+	if status := describeCertificate(t, acmClient, denied).Status; status != types.CertificateStatusExpired {
+		t.Fatalf("Status of the certificate whose renewal waited = %s, want EXPIRED", status)
+	}
+
+	families = scrape(t, s.server)
+	checks := []struct {
+		labels map[string]string
+		want   float64
+	}{
+		{map[string]string{"type": "PRIVATE", "outcome": "success", "reason": "none"}, 1},
+		{map[string]string{"type": "PRIVATE", "outcome": "failure", "reason": "PCA_ACCESS_DENIED"}, 1},
+	}
+	for _, c := range checks {
+		if got := metricValue(families, "openacm_renewals_total", c.labels); got != c.want {
+			t.Errorf("openacm_renewals_total%v = %v, want %v", c.labels, got, c.want)
+		}
+	}
+	if got := metricValue(families, "openacm_renewal_duration_seconds", map[string]string{"type": "PRIVATE", "outcome": "failure"}); got != 1 {
+		t.Errorf("openacm_renewal_duration_seconds sample count for PRIVATE failure = %v, want 1", got)
+	}
 }
