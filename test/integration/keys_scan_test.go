@@ -57,12 +57,12 @@ func selfSignedImport(t *testing.T, name string, key crypto.Signer) (certPEM, ke
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(block)
 }
 
-// TestNoPrivateKeyInClearAfterImportExportAndPCA imports a certificate of
+// TestNoClearKeysImportExportPCA imports a certificate of
 // every key type ImportCertificate accepts, creates private CAs, issues
 // private certificates through acm-pca and through ACM with a
 // CertificateAuthorityArn, and exports one. Then no file of the data dir,
 // the database included, may contain any of those private keys in clear.
-func TestNoPrivateKeyInClearAfterImportExportAndPCA(t *testing.T) {
+func TestNoClearKeysImportExportPCA(t *testing.T) {
 	s := startServer(t)
 	client := s.client(testRegion)
 	pcaClient := s.pcaClient(testRegion)
