@@ -135,7 +135,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		"data_dir", cfg.DataDir,
 		"validation", cfg.Validation,
 		"credentials", credentialsDescription(credentials),
-		"tls", cfg.TLSCert != "",
+		"tls", cfg.Scheme() == "https",
 		"throttle", cfg.Throttle,
 		"max_certificates", cfg.CertificateQuota())
 
@@ -195,6 +195,14 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.TLSSelfIssued {
+		names := selfIssuedNames(cfg.PublicURL, cfg.Listen, os.Hostname)
+		selfIssued, err := newSelfIssuedTLS(authority.CA, names, cfg.BaseURL()+api.IntermediateCertificatePath, cfg.BaseURL()+api.CRLPath, clk, a.logger)
+		if err != nil {
+			return err
+		}
+		a.http.TLSConfig = selfIssued.tlsConfig()
+	}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWorker = stopWorker
@@ -207,7 +215,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 
 	a.serveDone = make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
+		if cfg.TLSCert != "" || cfg.TLSSelfIssued {
 			a.serveDone <- a.http.ServeTLS(a.listener, cfg.TLSCert, cfg.TLSKey)
 			return
 		}

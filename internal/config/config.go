@@ -59,6 +59,7 @@ type Config struct {
 	MasterKey       string
 	TLSCert         string
 	TLSKey          string
+	TLSSelfIssued   bool
 	Throttle        string
 	MaxCertificates int
 
@@ -154,6 +155,7 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.MasterKeyFile, "master-key-file", "file of the master keys that seal private keys at rest (default: <data-dir>/master.key, created when missing); nodes sharing a database need the same file"),
 		stringFlag(&c.TLSCert, "tls-cert", "PEM certificate chain of the listener; with --tls-key, the server speaks HTTPS"),
 		stringFlag(&c.TLSKey, "tls-key", "PEM private key of --tls-cert"),
+		boolFlag(&c.TLSSelfIssued, "tls-self-issued", "speak HTTPS with a certificate that OpenACM issues to itself from its own CA for the host names of --public-url and --listen, kept in memory and reissued before it expires"),
 		stringFlag(&c.Throttle, "throttle", "request rate limits per account and operation: off, aws (ACM's published rates), or Target=rate,...,*=rate in requests per second"),
 		intFlag(&c.MaxCertificates, "max-certificates", "quota of certificates per account and region; 0 means none, or 2500 with --throttle aws"),
 		stringFlag(&c.SMTPAddr, "smtp-addr", "host:port of the SMTP server that sends approval e-mail for EMAIL validation in real mode (default: none, so EMAIL names stay pending)"),
@@ -285,6 +287,9 @@ func (c *Config) validateSecurity() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
 	}
+	if c.TLSSelfIssued && c.TLSCert != "" {
+		return errors.New("--tls-self-issued and --tls-cert both set the listener's certificate: give only one")
+	}
 	if _, err := throttle.Parse(c.Throttle); err != nil {
 		return fmt.Errorf("invalid --throttle: %w", err)
 	}
@@ -323,7 +328,7 @@ func (c *Config) CertificateQuota() int {
 
 // Scheme returns "https" when the listener speaks TLS, else "http".
 func (c *Config) Scheme() string {
-	if c.TLSCert != "" {
+	if c.TLSCert != "" || c.TLSSelfIssued {
 		return "https"
 	}
 	return "http"

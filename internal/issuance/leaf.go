@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"time"
 )
@@ -21,6 +22,9 @@ type LeafRequest struct {
 	CommonName string
 	// DNSNames are the subject alternative names in order, CommonName first.
 	DNSNames []string
+	// IPAddresses are IP address subject alternative names, which only
+	// OpenACM's certificate for its own listener has.
+	IPAddresses []net.IP
 	// PublicKey is the RSA or ECDSA public key to certify.
 	PublicKey crypto.PublicKey
 
@@ -121,6 +125,7 @@ func leafTemplate(req LeafRequest) (*x509.Certificate, error) {
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: req.CommonName},
 		DNSNames:              slices.Clone(req.DNSNames),
+		IPAddresses:           slices.Clone(req.IPAddresses),
 		NotBefore:             req.NotBefore,
 		NotAfter:              req.NotAfter,
 		KeyUsage:              keyUsage,

@@ -110,6 +110,11 @@ func (s *Service) caForACM(ctx context.Context, req ACMRequest) (*store.Certific
 		return nil, ErrCANotFound
 	}
 	ca, err := s.store.GetCertificateAuthority(ctx, account, region, req.CAARN)
+	// As in authority, another account's ARN is refused alike whether or
+	// not the CA exists.
+	if errors.Is(err, store.ErrNotFound) && account != req.Account {
+		return nil, ErrAccessDenied
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrCANotFound
 	}

@@ -194,6 +194,11 @@ func (s *Service) authority(ctx context.Context, caller Caller, arn, action stri
 	}
 
 	ca, err := s.store.GetCertificateAuthority(ctx, account, region, arn)
+	// Another account's ARN is refused alike whether or not the CA exists,
+	// so the answer does not tell which CAs another account has.
+	if errors.Is(err, store.ErrNotFound) && account != caller.Account {
+		return nil, foreignAccessDenied(caller, action, arn)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound(arn)
 	}
@@ -202,12 +207,16 @@ func (s *Service) authority(ctx context.Context, caller Caller, arn, action stri
 	}
 
 	if account != caller.Account && !policyAllows(ca.Policy, caller.Account, action, arn) {
-		return nil, apierr.New(apierr.AccessDenied,
-			"User: arn:aws:iam::%s:root is not authorized to perform: acm-pca:%s on resource: %s",
-			caller.Account, action, arn)
+		return nil, foreignAccessDenied(caller, action, arn)
 	}
 	s.expireIfDue(ctx, ca)
 	return ca, nil
+}
+
+func foreignAccessDenied(caller Caller, action, arn string) error {
+	return apierr.New(apierr.AccessDenied,
+		"User: arn:aws:iam::%s:root is not authorized to perform: acm-pca:%s on resource: %s",
+		caller.Account, action, arn)
 }
 
 // expireIfDue moves an ACTIVE or DISABLED CA whose certificate has expired
