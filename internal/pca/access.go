@@ -188,6 +188,13 @@ func (s *Service) ownCA(ctx context.Context, caller Caller, caARN, action string
 
 // CreatePermission grants a service principal actions on a CA.
 func (s *Service) CreatePermission(ctx context.Context, caller Caller, in *CreatePermissionInput) (*Empty, error) {
+	// AWS documents acm.amazonaws.com as the only principal a permission
+	// may name. NOTE: the exception AWS returns for another principal is a
+	// guess; the model declares none that fits better.
+	if in.Principal != ACMPrincipal {
+		return nil, apierr.New(apierr.Validation,
+			"Principal %s is not valid: the only principal a permission can name is %s.", in.Principal, ACMPrincipal)
+	}
 	ca, err := s.ownCA(ctx, caller, in.CertificateAuthorityArn, "CreatePermission")
 	if err != nil {
 		return nil, err

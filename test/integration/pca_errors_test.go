@@ -121,6 +121,7 @@ func TestPCAInputErrors(t *testing.T) {
 		{"ListTags", `{"CertificateAuthorityArn":"` + missingCAArn + `","MaxResults":1001}`, "ValidationException", "less than or equal to 1000"},
 		{"CreatePermission", `{"CertificateAuthorityArn":"` + missingCAArn + `","Principal":"acm.amazonaws.com","Actions":[]}`, "ValidationException", "actions"},
 		{"CreatePermission", `{"CertificateAuthorityArn":"` + missingCAArn + `","Principal":"acm.amazonaws.com","Actions":["IssueCertificate"]}`, "ResourceNotFoundException", ""},
+		{"CreatePermission", `{"CertificateAuthorityArn":"` + missingCAArn + `","Principal":"ec2.amazonaws.com","Actions":["IssueCertificate"]}`, "ValidationException", "only principal"},
 		{"DeletePermission", `{"CertificateAuthorityArn":"` + missingCAArn + `","Principal":"acm.amazonaws.com"}`, "ResourceNotFoundException", ""},
 		{"ListPermissions", arnOnly, "ResourceNotFoundException", ""},
 		{"PutPolicy", `{"ResourceArn":"` + missingCAArn + `"}`, "ValidationException", "policy"},
