@@ -95,7 +95,14 @@ func (s *Server) callCBOR(r *http.Request, operationName string, event *requestE
 	if !ok {
 		return nil, apierr.New(apierr.UnknownOperation, "The operation %s is not supported by this server.", operationName)
 	}
-	jsonBody, err := cborToJSON(body)
+	tree, err := decodeCBOR(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := checker.CheckCBORTypes(operationName, tree); err != nil {
+		return nil, err
+	}
+	jsonBody, err := treeToJSON(tree)
 	if err != nil {
 		return nil, err
 	}
@@ -111,16 +118,32 @@ func (s *Server) callCBOR(r *http.Request, operationName string, event *requestE
 // would carry: byte strings become base64 strings and timestamps epoch
 // seconds. An empty body is the empty object.
 func cborToJSON(body []byte) ([]byte, error) {
+	tree, err := decodeCBOR(body)
+	if err != nil {
+		return nil, err
+	}
+	return treeToJSON(tree)
+}
+
+// decodeCBOR decodes a CBOR request body, which must be one map. An empty
+// body is the empty map.
+func decodeCBOR(body []byte) (map[string]any, error) {
 	if len(body) == 0 {
-		return []byte("{}"), nil
+		return map[string]any{}, nil
 	}
 	var tree any
 	if err := cborDecoder.Unmarshal(body, &tree); err != nil {
 		return nil, apierr.New(apierr.Serialization, "The request body is not valid CBOR.")
 	}
-	if _, isMap := tree.(map[string]any); !isMap {
+	object, isMap := tree.(map[string]any)
+	if !isMap {
 		return nil, apierr.New(apierr.Serialization, "The request body is not a CBOR map.")
 	}
+	return object, nil
+}
+
+// treeToJSON encodes a decoded CBOR body as JSON.
+func treeToJSON(tree map[string]any) ([]byte, error) {
 	converted, ok := jsonValue(tree)
 	if !ok {
 		return nil, apierr.New(apierr.Serialization, "The request body holds a CBOR value with no JSON equivalent.")

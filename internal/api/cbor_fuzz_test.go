@@ -92,7 +92,16 @@ func FuzzCBORToJSON(f *testing.F) {
 		if err := json.Unmarshal(converted, &object); err != nil {
 			t.Fatalf("cborToJSON returned %q, which is not a JSON object: %v", converted, err)
 		}
+		tree, err := decodeCBOR(body)
+		if err != nil {
+			t.Fatalf("decodeCBOR failed on a body cborToJSON took: %v", err)
+		}
 		for _, op := range operations {
+			if err := service.CheckCBORTypes(op, tree); err != nil {
+				if _, ok := apierr.As(err); !ok {
+					t.Errorf("CheckCBORTypes(%s) returned %T, want *apierr.Error", op, err)
+				}
+			}
 			if err := service.CheckInput(op, converted); err != nil {
 				if _, ok := apierr.As(err); !ok {
 					t.Errorf("CheckInput(%s) returned %T, want *apierr.Error", op, err)

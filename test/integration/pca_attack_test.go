@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/acmpca"
 	pcatypes "github.com/aws/aws-sdk-go-v2/service/acmpca/types"
 
@@ -289,4 +291,112 @@ func allRowsFingerprint(t *testing.T, dataDir string) string {
 		rows.Close()
 	}
 	return hex.EncodeToString(digest.Sum(nil))
+}
+
+// TestCrossAccountIssuanceByPolicy has the owner's CA name another
+// account in its resource policy. That account may then issue from the CA
+// through acm-pca and through ACM, and only while the policy names it.
+func TestCrossAccountIssuanceByPolicy(t *testing.T) {
+	s := startSecuredServer(t)
+	owner := s.pcaClientFor(ownerKey, ownerSecret)
+	other := s.pcaClientFor(otherKey, otherSecret)
+	acmOther := s.clientFor(otherKey, otherSecret, "")
+	ctx := context.Background()
+
+	caArn := createCA(t, owner, caInput(pcatypes.CertificateAuthorityTypeRoot, "Shared Root", nil))
+	root := activateRoot(t, owner, caArn)
+	_, csr := newCSR(t, "shared.example.com")
+	issueInput := &acmpca.IssueCertificateInput{
+		CertificateAuthorityArn: aws.String(caArn),
+		Csr:                     csr,
+		SigningAlgorithm:        pcatypes.SigningAlgorithmSha256withecdsa,
+		Validity:                &pcatypes.Validity{Type: pcatypes.ValidityPeriodTypeDays, Value: aws.Int64(30)},
+	}
+	requestPrivate := func(name string) string {
+		return requestOrFail(t, acmOther, &acm.RequestCertificateInput{
+			DomainName:              aws.String(name),
+			CertificateAuthorityArn: aws.String(caArn),
+			KeyAlgorithm:            acmtypes.KeyAlgorithmEcPrime256v1,
+		})
+	}
+	wantRefused := func(t *testing.T, when string) {
+		t.Helper()
+		_, err := other.IssueCertificate(ctx, issueInput)
+		code, message := apiError(t, err)
+		want := "User: arn:aws:iam::" + otherAccount + ":root is not authorized to perform: acm-pca:IssueCertificate on resource: " + caArn
+		if code != "AccessDeniedException" || message != want {
+			t.Errorf("IssueCertificate %s: %s %q, want AccessDeniedException %q", when, code, message, want)
+		}
+		arn := requestPrivate("refused.example.com")
+		if reason := waitForStatus(t, acmOther, arn, "FAILED").Certificate.FailureReason; reason != acmtypes.FailureReasonPcaAccessDenied {
+			t.Errorf("ACM certificate %s: FailureReason %s, want PCA_ACCESS_DENIED", when, reason)
+		}
+	}
+	putPolicy := func(t *testing.T, account string) {
+		t.Helper()
+		policy := `{"Version":"2012-10-17","Statement":[{"Sid":"share","Effect":"Allow",` +
+			`"Principal":{"AWS":"arn:aws:iam::` + account + `:root"},` +
+			`"Action":["acm-pca:IssueCertificate","acm-pca:GetCertificate"],"Resource":"` + caArn + `"}]}`
+		if _, err := owner.PutPolicy(ctx, &acmpca.PutPolicyInput{ResourceArn: aws.String(caArn), Policy: aws.String(policy)}); err != nil {
+			t.Fatalf("PutPolicy: %v", err)
+		}
+	}
+
+	t.Run("refused without a policy", func(t *testing.T) { wantRefused(t, "without a policy") })
+
+	t.Run("refused when the policy names another account", func(t *testing.T) {
+		putPolicy(t, "777788889999")
+		wantRefused(t, "with a policy for another account")
+	})
+
+	putPolicy(t, otherAccount)
+	t.Run("acm-pca IssueCertificate allowed", func(t *testing.T) {
+		certArn, leaf, chain := issue(t, other, issueInput)
+		if !strings.HasPrefix(certArn, caArn+"/certificate/") {
+			t.Errorf("certificate ARN %s is not under %s", certArn, caArn)
+		}
+		if err := leaf.CheckSignatureFrom(root); err != nil {
+			t.Errorf("leaf is not signed by the shared CA: %v", err)
+		}
+		if strings.TrimSpace(chain) != strings.TrimSpace(string(pemBytes(root))) {
+			t.Errorf("chain is not the shared root:\n%s", chain)
+		}
+	})
+
+	t.Run("policy grants only its actions", func(t *testing.T) {
+		_, err := other.UpdateCertificateAuthority(ctx, &acmpca.UpdateCertificateAuthorityInput{
+			CertificateAuthorityArn: aws.String(caArn), Status: pcatypes.CertificateAuthorityStatusDisabled,
+		})
+		if code, _ := apiError(t, err); code != "AccessDeniedException" {
+			t.Errorf("UpdateCertificateAuthority by the named account: %s, want AccessDeniedException", code)
+		}
+	})
+
+	t.Run("ACM RequestCertificate issued", func(t *testing.T) {
+		arn := requestPrivate("acm.shared.example.com")
+		if !strings.Contains(arn, ":"+otherAccount+":") {
+			t.Errorf("certificate ARN %s is not in account %s", arn, otherAccount)
+		}
+		detail := waitForStatus(t, acmOther, arn, "ISSUED").Certificate
+		if detail.Type != acmtypes.CertificateTypePrivate || aws.ToString(detail.CertificateAuthorityArn) != caArn {
+			t.Errorf("Type %s CertificateAuthorityArn %s; want PRIVATE and %s", detail.Type, aws.ToString(detail.CertificateAuthorityArn), caArn)
+		}
+		got, err := acmOther.GetCertificate(ctx, &acm.GetCertificateInput{CertificateArn: aws.String(arn)})
+		if err != nil {
+			t.Fatalf("GetCertificate: %v", err)
+		}
+		leaf := parseSingleCertificate(t, aws.ToString(got.Certificate))
+		roots := x509.NewCertPool()
+		roots.AddCert(root)
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			t.Errorf("ACM leaf does not verify against the shared root: %v", err)
+		}
+	})
+
+	t.Run("refused after DeletePolicy", func(t *testing.T) {
+		if _, err := owner.DeletePolicy(ctx, &acmpca.DeletePolicyInput{ResourceArn: aws.String(caArn)}); err != nil {
+			t.Fatalf("DeletePolicy: %v", err)
+		}
+		wantRefused(t, "after DeletePolicy")
+	})
 }
