@@ -8,7 +8,7 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// renewalOutcome is what one pass of managed renewal did.
+// renewalOutcome is the result of one pass of managed renewal.
 type renewalOutcome struct {
 	changed bool
 	// renewed is true when a new certificate replaced the old one.

@@ -93,6 +93,6 @@ func adminOperations(s *acm.Service) map[string]operation {
 }
 
 // unbuiltACMOperations are the ACM operations, other than the ACME-endpoint
-// family, that deliberately answer UnknownOperationException: they are
-// not built yet.
+// family, that deliberately return UnknownOperationException because they
+// are not built yet. It is empty now that every such operation is built.
 var unbuiltACMOperations = []string{}

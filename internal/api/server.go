@@ -45,7 +45,7 @@ type PKI interface {
 	IntermediateDER() []byte
 	// CRL returns the current DER CRL of the issuing CA.
 	CRL(ctx context.Context) ([]byte, error)
-	// OCSP answers a DER OCSP request about a certificate of the issuing CA.
+	// OCSP returns the DER response to a DER OCSP request about a certificate of the issuing CA.
 	OCSP(ctx context.Context, request []byte) ([]byte, error)
 }
 

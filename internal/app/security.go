@@ -97,7 +97,7 @@ func loadCredentials(cfg config.Config) (*auth.File, sigv4.CredentialSource, err
 	return file, file, nil
 }
 
-// credentialsDescription says which credentials serve, for the start log.
+// credentialsDescription names the credentials in use, for the start log.
 func credentialsDescription(file *auth.File) string {
 	if file == nil {
 		return "built-in test credential (access key test, account " + auth.TestAccount + ")"

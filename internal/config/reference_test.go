@@ -37,7 +37,7 @@ func TestUsageListsEveryFlag(t *testing.T) {
 	}
 }
 
-// A string flag left to the "text" fallback says nothing about its form,
+// A string flag left to the "text" fallback gives no hint of its form,
 // so every one needs an entry in flagUnits.
 func TestStringFlagsHaveUnits(t *testing.T) {
 	defaults := Default()

@@ -31,7 +31,7 @@ func (s *instrumentedStore) observe(operation string, started time.Time, err err
 }
 
 // expectedStoreError reports whether err is one of the outcomes callers
-// handle as an answer rather than a failure.
+// handle as a result rather than a failure.
 func expectedStoreError(err error) bool {
 	return errors.Is(err, store.ErrNotFound) ||
 		errors.Is(err, store.ErrConflict) ||
