@@ -176,7 +176,7 @@ func buildCSR(config *CertificateAuthorityConfiguration, key crypto.Signer) (str
 }
 
 // csrExtensions encodes the key usage and subject information access that
-// CreateCertificateAuthority asks to put in the CSR.
+// the CreateCertificateAuthority request puts in the CSR.
 func csrExtensions(requested *CsrExtensions) ([]pkix.Extension, error) {
 	var extensions []pkix.Extension
 	if usage := x509KeyUsage(requested.KeyUsage); usage != 0 {
