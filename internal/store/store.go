@@ -221,6 +221,8 @@ type Store interface {
 
 	// ListCertificates returns one page of matching certificates ordered by
 	// creation time (then ARN), and the cursor of the next page ("" at the end).
+	// The certificates carry no PrivateKeyPEM, so a page costs no key
+	// decryption; never write them back with UpdateCertificate.
 	ListCertificates(ctx context.Context, query ListQuery) (certs []*Certificate, next string, err error)
 
 	// PendingCertificates returns up to limit certificates of any account in
@@ -248,6 +250,7 @@ type Store interface {
 	// query.Filter in query's order, and the cursor of the next page ("" at
 	// the end). It finds them through indexes, not by reading every
 	// certificate of the account. A malformed query.After returns ErrBadCursor.
+	// Like ListCertificates, it returns certificates without PrivateKeyPEM.
 	SearchCertificates(ctx context.Context, query SearchQuery) (certs []*Certificate, next string, err error)
 
 	// GetAccountConfiguration returns the account's configuration in the

@@ -276,6 +276,29 @@ type querier interface {
 // queryCertificates runs a SELECT of certificateColumns on db, the reader
 // pool or a transaction.
 func (s *Store) queryCertificates(ctx context.Context, db querier, query string, args ...any) ([]*store.Certificate, error) {
+	return s.queryCertificateRows(ctx, db, s.certificateFromRow, query, args...)
+}
+
+// queryCertificateSummaries is queryCertificates for listings: it leaves
+// PrivateKeyPEM empty, so a page of certificates costs no key decryption.
+// Its results must never be written back with UpdateCertificate.
+func (s *Store) queryCertificateSummaries(ctx context.Context, db querier, query string, args ...any) ([]*store.Certificate, error) {
+	return s.queryCertificateRows(ctx, db, summaryFromRow, query, args...)
+}
+
+// summaryFromRow converts row to a certificate without its private key.
+func summaryFromRow(row *certRow) (*store.Certificate, error) {
+	cert, err := row.certificate()
+	if err != nil {
+		return nil, err
+	}
+	cert.PrivateKeyPEM = nil
+	return cert, nil
+}
+
+// queryCertificateRows runs a SELECT of certificateColumns and converts
+// each row with convert.
+func (s *Store) queryCertificateRows(ctx context.Context, db querier, convert func(*certRow) (*store.Certificate, error), query string, args ...any) ([]*store.Certificate, error) {
 	rows, err := db.QueryContext(ctx, s.dialect.bind(query), args...)
 	if err != nil {
 		return nil, err
@@ -289,7 +312,7 @@ func (s *Store) queryCertificates(ctx context.Context, db querier, query string,
 			return nil, err
 		}
 
-		cert, err := s.certificateFromRow(&row)
+		cert, err := convert(&row)
 		if err != nil {
 			return nil, err
 		}

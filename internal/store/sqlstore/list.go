@@ -74,7 +74,7 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 	}
 
 	// One row past the page tells whether another page follows.
-	certs, err := s.queryCertificates(ctx, s.reader, sqlText, append(args, query.Limit+1)...)
+	certs, err := s.queryCertificateSummaries(ctx, s.reader, sqlText, append(args, query.Limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list certificates: %w", err)
 	}

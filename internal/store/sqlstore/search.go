@@ -169,7 +169,7 @@ func (s *Store) searchPage(ctx context.Context, sqlText string, args []any, quer
 		if err := rows.Scan(append(row.scanTargets(), sortValue)...); err != nil {
 			return nil, "", fmt.Errorf("search certificates: %w", err)
 		}
-		cert, err := row.certificate()
+		cert, err := summaryFromRow(&row)
 		if err != nil {
 			return nil, "", fmt.Errorf("search certificates: %w", err)
 		}

@@ -229,3 +229,25 @@ func testListBadCursor(t *testing.T, s store.Store) {
 		})
 	}
 }
+
+func testListOmitsKeys(t *testing.T, s store.Store) {
+	cert := newCertificate(account, region, 1)
+	cert.PrivateKeyPEM = []byte("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
+	mustCreate(t, s, cert)
+
+	certs, _, err := s.ListCertificates(context.Background(), store.ListQuery{Account: account, Region: region, Limit: 10})
+	if err != nil {
+		t.Fatalf("ListCertificates: %v", err)
+	}
+	if len(certs) != 1 {
+		t.Fatalf("ListCertificates returned %d certificates, want 1", len(certs))
+	}
+	if len(certs[0].PrivateKeyPEM) != 0 {
+		t.Errorf("ListCertificates returned a private key of %d bytes, want none", len(certs[0].PrivateKeyPEM))
+	}
+
+	stored := mustGet(t, s, account, region, cert.ARN)
+	if string(stored.PrivateKeyPEM) != string(cert.PrivateKeyPEM) {
+		t.Errorf("GetCertificate lost the private key after listing")
+	}
+}

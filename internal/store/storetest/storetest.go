@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"list filters", testListFilters},
 		{"list order paging", testListPaging},
 		{"list bad cursor", testListBadCursor},
+		{"list omits keys", testListOmitsKeys},
 		{"tags add overwrite", testAddTags},
 		{"tags limit", testTagLimit},
 		{"tags remove rules", testRemoveTags},
