@@ -30,7 +30,10 @@ func (r *recorder) call(operation string, f func() error) error {
 	err := f()
 	elapsed := time.Since(start)
 	if err != nil {
-		r.errors[operation+": "+errorType(err)]++
+		// A call cut off by the end of the run is not a server error.
+		if kind := errorType(err); kind != "canceled" {
+			r.errors[operation+": "+kind]++
+		}
 		return err
 	}
 	r.latencies[operation] = append(r.latencies[operation], elapsed)

@@ -74,7 +74,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.IntVar(&opts.Certificates, "certificates", 1000, "certificates the list, search and describe scenarios create first (imported, so none needs issuing)")
 	fs.IntVar(&opts.PageSize, "page-size", 1000, "MaxItems of each ListCertificates page in the list scenario")
 	fs.StringVar(&opts.KeyAlgorithm, "key-algorithm", "RSA_2048", "KeyAlgorithm of private certificates: RSA_2048, EC_prime256v1, ...")
-	fs.StringVar(&opts.CAKeyAlgorithm, "ca-key-algorithm", "EC_prime256v1", "key algorithm of the private CA the private scenarios create")
+	fs.StringVar(&opts.CAKeyAlgorithm, "ca-key-algorithm", "", "key algorithm of the private CA the private scenarios create; by default RSA_2048 for RSA certificates and EC_prime256v1 otherwise, since a CA signs only certificates of its own key family")
 	fs.StringVar(&opts.Label, "label", "", "name of the target in the report, such as openacm or moto")
 	fs.StringVar(&opts.JSONPath, "json", "", "file to append one JSON line of results per scenario to")
 	fs.DurationVar(&opts.IssueTimeout, "issue-timeout", 2*time.Minute, "how long request-private waits for its certificates to be issued")
@@ -102,6 +102,12 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		return opts, err
 	}
 	opts.Scenarios = names
+	if opts.CAKeyAlgorithm == "" {
+		opts.CAKeyAlgorithm = "EC_prime256v1"
+		if strings.HasPrefix(opts.KeyAlgorithm, "RSA") {
+			opts.CAKeyAlgorithm = "RSA_2048"
+		}
+	}
 	if opts.Label == "" {
 		opts.Label = opts.Endpoint
 	}
