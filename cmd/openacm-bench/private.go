@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+	"github.com/aws/aws-sdk-go-v2/service/acmpca"
+	pcatypes "github.com/aws/aws-sdk-go-v2/service/acmpca/types"
+	"github.com/aws/smithy-go"
+)
+
+// pollInterval is how often the tool asks whether a CA or a certificate
+// has reached the state it waits for.
+const pollInterval = 2 * time.Millisecond
+
+// caSetupTimeout bounds creating and activating the private CA.
+const caSetupTimeout = 2 * time.Minute
+
+// ensureCA creates a root CA through acm-pca and activates it: it waits for
+// the CSR, signs it with the RootCACertificate/V1 template and imports the
+// result, as a user of AWS Private CA would.
+func (b *bench) ensureCA(ctx context.Context) error {
+	if b.caArn != "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, caSetupTimeout)
+	defer cancel()
+
+	signing := pcatypes.SigningAlgorithmSha256withecdsa
+	if strings.HasPrefix(b.opts.CAKeyAlgorithm, "RSA") {
+		signing = pcatypes.SigningAlgorithmSha256withrsa
+	}
+	created, err := b.pca.CreateCertificateAuthority(ctx, &acmpca.CreateCertificateAuthorityInput{
+		CertificateAuthorityType: pcatypes.CertificateAuthorityTypeRoot,
+		CertificateAuthorityConfiguration: &pcatypes.CertificateAuthorityConfiguration{
+			KeyAlgorithm:     pcatypes.KeyAlgorithm(b.opts.CAKeyAlgorithm),
+			SigningAlgorithm: signing,
+			Subject:          &pcatypes.ASN1Subject{CommonName: aws.String("openacm-bench root CA"), Organization: aws.String("openacm-bench")},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("CreateCertificateAuthority: %w", err)
+	}
+	arn := created.CertificateAuthorityArn
+
+	csr, err := poll(ctx, func() (*acmpca.GetCertificateAuthorityCsrOutput, error) {
+		return b.pca.GetCertificateAuthorityCsr(ctx, &acmpca.GetCertificateAuthorityCsrInput{CertificateAuthorityArn: arn})
+	})
+	if err != nil {
+		return fmt.Errorf("GetCertificateAuthorityCsr: %w", err)
+	}
+	issued, err := b.pca.IssueCertificate(ctx, &acmpca.IssueCertificateInput{
+		CertificateAuthorityArn: arn,
+		Csr:                     []byte(aws.ToString(csr.Csr)),
+		SigningAlgorithm:        signing,
+		TemplateArn:             aws.String("arn:aws:acm-pca:::template/RootCACertificate/V1"),
+		Validity:                &pcatypes.Validity{Type: pcatypes.ValidityPeriodTypeYears, Value: aws.Int64(5)},
+	})
+	if err != nil {
+		return fmt.Errorf("IssueCertificate for the CA: %w", err)
+	}
+	root, err := poll(ctx, func() (*acmpca.GetCertificateOutput, error) {
+		return b.pca.GetCertificate(ctx, &acmpca.GetCertificateInput{CertificateAuthorityArn: arn, CertificateArn: issued.CertificateArn})
+	})
+	if err != nil {
+		return fmt.Errorf("GetCertificate for the CA: %w", err)
+	}
+	_, err = b.pca.ImportCertificateAuthorityCertificate(ctx, &acmpca.ImportCertificateAuthorityCertificateInput{
+		CertificateAuthorityArn: arn,
+		Certificate:             []byte(aws.ToString(root.Certificate)),
+	})
+	if err != nil {
+		return fmt.Errorf("ImportCertificateAuthorityCertificate: %w", err)
+	}
+	b.caArn = aws.ToString(arn)
+	return nil
+}
+
+// poll repeats get while it fails with an error that AWS Private CA returns
+// for work still in progress.
+func poll[T any](ctx context.Context, get func() (T, error)) (T, error) {
+	for {
+		out, err := get()
+		var apiErr smithy.APIError
+		if err == nil || !errors.As(err, &apiErr) {
+			return out, err
+		}
+		switch apiErr.ErrorCode() {
+		case "RequestInProgressException", "InvalidStateException":
+		default:
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return out, fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func (b *bench) requestPrivate(ctx context.Context, r *recorder) (string, error) {
+	var arn string
+	err := r.call("RequestCertificate", func() error {
+		out, err := b.acm.RequestCertificate(ctx, &acm.RequestCertificateInput{
+			DomainName:              aws.String(uniqueName(0, 0)),
+			CertificateAuthorityArn: aws.String(b.caArn),
+			KeyAlgorithm:            acmtypes.KeyAlgorithm(b.opts.KeyAlgorithm),
+		})
+		if err == nil {
+			arn = aws.ToString(out.CertificateArn)
+		}
+		return err
+	})
+	return arn, err
+}
+
+// waitIssued polls DescribeCertificate until the certificate is ISSUED.
+func (b *bench) waitIssued(ctx context.Context, arn string, r *recorder) error {
+	for {
+		var status acmtypes.CertificateStatus
+		err := r.call("DescribeCertificate", func() error {
+			out, err := b.acm.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+			if err == nil {
+				status = out.Certificate.Status
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		switch status {
+		case acmtypes.CertificateStatusIssued:
+			return nil
+		case acmtypes.CertificateStatusPendingValidation:
+		default:
+			r.errors["Issue: "+string(status)]++
+			return benchError(status)
+		}
+		select {
+		case <-ctx.Done():
+			r.errors["Issue: timed out"]++
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func prepareTimeToIssued(ctx context.Context, b *bench) (iteration, error) {
+	if err := b.ensureCA(ctx); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, _, _ int, r *recorder) error {
+		start := time.Now()
+		arn, err := b.requestPrivate(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := b.waitIssued(ctx, arn, r); err != nil {
+			return err
+		}
+		r.record("TimeToIssued", time.Since(start))
+		return nil
+	}, nil
+}
+
+func prepareRequestPrivate(ctx context.Context, b *bench) (iteration, error) {
+	if err := b.ensureCA(ctx); err != nil {
+		return nil, err
+	}
+	b.requested = make([][]string, b.opts.Workers)
+	return func(ctx context.Context, worker, _ int, r *recorder) error {
+		arn, err := b.requestPrivate(ctx, r)
+		if err == nil {
+			b.requested[worker] = append(b.requested[worker], arn)
+		}
+		return err
+	}, nil
+}
+
+// finishRequestPrivate waits until every submitted certificate is issued
+// and reports the issuance rate from the first request to the last
+// issuance, so the rate is what the server sustains and not how fast it
+// queues.
+func finishRequestPrivate(ctx context.Context, b *bench, res *result, start time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.IssueTimeout)
+	defer cancel()
+
+	r := newRecorder()
+	issued := 0
+	for _, arns := range b.requested {
+		for _, arn := range arns {
+			if err := b.waitIssued(ctx, arn, r); err != nil {
+				res.addErrors(r.errors)
+				return fmt.Errorf("wait for %s: %w", arn, err)
+			}
+			issued++
+		}
+	}
+	elapsed := time.Since(start)
+	res.addErrors(r.errors)
+	res.Operations["Issued"] = operationStats{Count: issued, Throughput: float64(issued) / elapsed.Seconds()}
+	res.Extra = map[string]float64{"issue_seconds": elapsed.Seconds()}
+	return nil
+}
