@@ -144,7 +144,10 @@ def main():
         m = get("moto", run, field, op)
         ratio = "–"
         if a is not None and m:
-            ratio = f"{a / m:.2f}×" if higher_better is not False else f"{m / a:.2f}× faster" if a else "–"
+            if higher_better is not False:
+                ratio = f"{a / m:.2f}×"
+            elif a:
+                ratio = f"{m / a:.2f}× faster"
         w(f"| {run} | {workers} | {measure} | {fmt(a)} | {fmt(m) if m is not None else 'not run'} | {ratio} |")
     w("")
     w("For latencies the last column says how many times faster OpenACM was (moto's time over OpenACM's).")
