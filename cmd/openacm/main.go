@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return rotateMasterKey(args[1:], stdout, stderr)
 	case "in-use":
 		return inUse(args[1:], stdout, stderr, os.Getenv)
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "openacm", version)
 		return 0
 	case "help", "-h", "--help":
