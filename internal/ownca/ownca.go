@@ -163,7 +163,7 @@ func (a *Authority) CRL(ctx context.Context) ([]byte, error) {
 	return crl, nil
 }
 
-// OCSP answers a DER OCSP request about a public certificate.
+// OCSP returns the signed response to a DER OCSP request about a public certificate.
 func (a *Authority) OCSP(ctx context.Context, request []byte) ([]byte, error) {
 	return a.CA.OCSP(request, a.clock.Now(), func(serial *big.Int) (issuance.OCSPStatus, error) {
 		cert, err := a.store.CertificateBySerial(ctx, publicType, formatSerial(serial))

@@ -28,7 +28,7 @@ type Advancer interface {
 	Advance(ctx context.Context, cert *store.Certificate) (next time.Time, err error)
 }
 
-// Observer is told about each pass of Run, for metrics. Its method must not block.
+// Observer receives a report of each pass of Run, for metrics. Its method must not block.
 type Observer interface {
 	// PassFinished reports how many pending certificates a pass read, how
 	// late it started after the earliest due time the previous pass
@@ -64,7 +64,7 @@ type Options struct {
 	// sweeps over every issued certificate for expiry, renewal and events.
 	SweepInterval time.Duration
 
-	// Observer is told about every pass of Run; nil means nobody listens.
+	// Observer receives a report of every pass of Run; nil disables the reports.
 	Observer Observer
 }
 
@@ -176,7 +176,7 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// observedPass runs one pass and tells the observer about it. due is the
+// observedPass runs one pass and reports it to the observer. due is the
 // earliest due time the previous pass returned, zero when there was none.
 func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, error) {
 	var lag time.Duration
