@@ -15,7 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// pollInterval is how often the tool asks whether a CA or a certificate
+// pollInterval is how often the tool checks whether a CA or a certificate
 // has reached the state it waits for.
 const pollInterval = 2 * time.Millisecond
 

@@ -29,7 +29,7 @@ type CNAMEChecker interface {
 	CheckCNAME(ctx context.Context, name, want string) (bool, error)
 }
 
-// Observer is told the outcomes of the certificate life, for metrics.
+// Observer receives the outcomes of the certificate life, for metrics.
 // Its methods must not block.
 type Observer interface {
 	// NamesValidated is called when the last name of a certificate passes
@@ -117,7 +117,7 @@ type Deps struct {
 	// Wake signals the background worker that new work exists. It must not block.
 	Wake func()
 
-	// Observer is told outcomes for metrics; nil means nobody listens.
+	// Observer receives outcomes for metrics; nil disables them.
 	Observer Observer
 	// Mailer, Redirect and CAA are the e-mail, HTTP and CAA checks of real
 	// validation; a nil one leaves names of that method pending (Mailer,

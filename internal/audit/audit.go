@@ -4,7 +4,7 @@
 // "audit" and an "audit" group of attributes, so a log pipeline can route
 // the trail apart from other records.
 //
-// Records say who acted, what they did, on which ARN, and with what result.
+// Records name who acted, what they did, on which ARN, and with what result.
 // They never carry a secret, a private key or a signature: Event has no
 // field for one.
 package audit

@@ -242,7 +242,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invalid --validation %q: want auto or real", c.Validation)
 	}
 	if c.Validation == ValidationAuto && !IsLoopback(c.Listen) && !c.InsecureAutoValidation {
-		return fmt.Errorf("--validation auto approves every name without checking it, so it is refused on the non-loopback address %s; listen on 127.0.0.1, use --validation real, or pass --insecure-auto-validation", c.Listen)
+		return fmt.Errorf("--validation auto approves every name without checking it, so it is rejected on the non-loopback address %s; listen on 127.0.0.1, use --validation real, or pass --insecure-auto-validation", c.Listen)
 	}
 	if c.DNSResolver != "" {
 		if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {

@@ -25,8 +25,8 @@ import (
 // included, sealed with the master key.
 const secretName = "issuing_ca"
 
-// crlRefresh is how long a signed CRL is served, unless a revocation comes
-// first, before a new one is signed; the CRL itself is valid for 7 days.
+// crlRefresh is how long a signed CRL is served before a new one is signed,
+// unless a revocation comes first. The CRL itself is valid for 7 days.
 const crlRefresh = time.Hour
 
 // crlIssuer names the intermediate's CRL in the store.
@@ -135,7 +135,7 @@ const publicType = "AMAZON_ISSUED"
 
 // CRL returns the intermediate's CRL of every revoked public certificate.
 // The signed CRL is kept in the store (see crlpublish), so every node serves
-// the same bytes; a revocation or crlRefresh passing gets a new one.
+// the same bytes. A revocation, or crlRefresh passing, makes a new one.
 func (a *Authority) CRL(ctx context.Context) ([]byte, error) {
 	certs, err := a.store.RevokedCertificates(ctx, publicType)
 	if err != nil {

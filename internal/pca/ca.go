@@ -195,7 +195,7 @@ func (s *Service) authority(ctx context.Context, caller Caller, arn, action stri
 
 	ca, err := s.store.GetCertificateAuthority(ctx, account, region, arn)
 	// Another account's ARN is refused alike whether or not the CA exists,
-	// so the answer does not tell which CAs another account has.
+	// so the reply does not reveal which CAs another account has.
 	if errors.Is(err, store.ErrNotFound) && account != caller.Account {
 		return nil, foreignAccessDenied(caller, action, arn)
 	}

@@ -4,7 +4,7 @@
 // permissions, resource policies and audit reports. It also issues the
 // private certificates that ACM requests from a CA.
 //
-// It knows nothing of HTTP or SQL: the api package decodes requests and
+// It imports nothing of HTTP or SQL: the api package decodes requests and
 // renders errors, and a store.Store keeps the records. CA signing keys stay
 // in this package and the store; no output type has a field for them.
 package pca

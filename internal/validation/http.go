@@ -72,7 +72,7 @@ func NewHTTPChecker(hosts *DNSChecker, options HTTPCheckerOptions) *HTTPChecker 
 
 // CheckRedirect reports whether from redirects to to. A response that is
 // not a redirect, a redirect elsewhere or a transport failure returns false
-// and an error that says why.
+// and an error that names the cause.
 func (c *HTTPChecker) CheckRedirect(ctx context.Context, from, to string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.options.Timeout)
 	defer cancel()
@@ -130,7 +130,7 @@ func (c *HTTPChecker) fetchLocation(ctx context.Context, target *url.URL) (*url.
 }
 
 // dial connects to the addresses the checker's resolver returns for the
-// host, trying each until one answers.
+// host, trying each until one accepts the connection.
 func (c *HTTPChecker) dial(ctx context.Context, network, address string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {

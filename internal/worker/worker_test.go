@@ -106,7 +106,7 @@ func TestRunOnceWaitsForDueTime(t *testing.T) {
 		t.Errorf("RunOnce next = %v, want the due time %v", next, advancer.due)
 	}
 
-	// The first node keeps the leases until the due time, so nobody looks
+	// The first node keeps the leases until the due time, so no other node looks
 	// at the certificates earlier, even after the claim lease would end.
 	clk.Advance(9 * time.Second)
 	if _, err := second.RunOnce(context.Background()); err != nil {

@@ -73,7 +73,7 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 		return nil, "", fmt.Errorf("list certificates: %w", err)
 	}
 
-	// One row past the page tells whether another page follows.
+	// One row past the page shows whether another page follows.
 	certs, err := s.queryCertificateSummaries(ctx, s.reader, sqlText, append(args, query.Limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list certificates: %w", err)
