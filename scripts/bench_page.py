@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 ANALYSIS = "<!-- analysis: written by hand, kept by scripts/bench -->"
 
 
-# WALK_GROWTH_MB is how much resident memory 16 concurrent list walks may add
-# and still count as flat: 16 pages of 1,000 summaries in flight at once are
-# a few megabytes of JSON, plus the garbage collector's headroom.
+# WALK_GROWTH_MB is the largest RSS growth in MB during 16 concurrent list
+# walks that still counts as flat. 16 pages of 1,000 summaries in flight are
+# a few megabytes of JSON, and the garbage collector needs headroom.
 WALK_GROWTH_MB = 32
 
 

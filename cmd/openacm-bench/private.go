@@ -20,9 +20,9 @@ import (
 const pollInterval = 2 * time.Millisecond
 
 // sustainedPollInterval is how often request-private checks for issuance
-// after its requests are in. It is longer than pollInterval because these
-// polls share the cores with the key generation being measured; over a
-// run of seconds it shifts the rate by less than a percent.
+// after its requests are in. These polls share the cores with the key
+// generation being measured, so they are kept rare. Over a run of several
+// seconds the interval shifts the rate by less than a percent.
 const sustainedPollInterval = 20 * time.Millisecond
 
 // caSetupTimeout bounds creating and activating the private CA.
