@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,6 +196,27 @@ func BenchmarkCreateCertificate(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkCreateCertificateParallel creates certificates from 16
+// goroutines per GOMAXPROCS, as concurrent RequestCertificate calls do, so
+// the writes can share commits.
+func BenchmarkCreateCertificateParallel(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	var next atomic.Int64
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			cert := benchCertificate(int(next.Add(1)), created)
+			if _, _, err := s.CreateCertificate(ctx, cert, nil, &store.Idempotency{Token: cert.ARN}); err != nil {
+				b.Errorf("CreateCertificate: %v", err)
+				return
+			}
+		}
+	})
 }
 
 func BenchmarkGetCertificate(b *testing.B) {
