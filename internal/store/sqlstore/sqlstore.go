@@ -174,6 +174,12 @@ func sqliteDSNs(path string) (writer, reader string, err error) {
 
 	readerParams := cloneValues(common)
 	readerParams.Add("_pragma", "query_only(1)")
+	// A small page cache per reader (256 KiB, against SQLite's default of
+	// 2,000 KiB) keeps idle memory down. Four full default caches took
+	// about 9 MB more RSS after a restart on 10,000 certificates. It costs
+	// little, because in WAL mode SQLite empties a reader's cache whenever
+	// another connection has committed since its last read.
+	readerParams.Add("_pragma", "cache_size(-256)")
 
 	return path + "?" + writerParams.Encode(), path + "?" + readerParams.Encode(), nil
 }

@@ -252,3 +252,43 @@ func benchCertificate(i int, created time.Time) *store.Certificate {
 		CreatedAt: created.Add(time.Duration(i) * time.Millisecond),
 	}
 }
+
+func TestGetCertificateDetailsOmitsKeys(t *testing.T) {
+	stores := map[string]func(testing.TB) *sqlstore.Store{"sqlite": openTemp, "postgres": openPostgres}
+
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			cert := benchCertificate(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+			cert.CertificatePEM = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"
+			cert.CertificateChainPEM = cert.CertificatePEM
+			cert.PrivateKeyPEM = []byte("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n")
+			if _, _, err := s.CreateCertificate(ctx, cert, nil, nil); err != nil {
+				t.Fatalf("CreateCertificate: %v", err)
+			}
+
+			got, err := s.GetCertificateDetails(ctx, cert.Account, cert.Region, cert.ARN)
+			if err != nil {
+				t.Fatalf("GetCertificateDetails: %v", err)
+			}
+			if got.PrivateKeyPEM != nil {
+				t.Errorf("PrivateKeyPEM = %q, want nil", got.PrivateKeyPEM)
+			}
+			if got.CertificatePEM != "" || got.CertificateChainPEM != "" {
+				t.Errorf("PEM bodies = %q, %q; want empty", got.CertificatePEM, got.CertificateChainPEM)
+			}
+			if got.DomainName != cert.DomainName {
+				t.Errorf("DomainName = %q, want %q", got.DomainName, cert.DomainName)
+			}
+			if len(got.DomainValidations) != 1 || got.DomainValidations[0].ResourceRecordName != "_a.example.com." {
+				t.Errorf("DomainValidations = %+v, want the stored validation", got.DomainValidations)
+			}
+
+			_, err = s.GetCertificateDetails(ctx, cert.Account, "eu-west-1", cert.ARN)
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("GetCertificateDetails(other region) error = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
