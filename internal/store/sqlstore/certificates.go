@@ -379,8 +379,8 @@ func (s *Store) certificateFromRow(row *certRow) (*store.Certificate, error) {
 // CountAccountCertificates returns how many certificates an account has in a region.
 func (s *Store) CountAccountCertificates(ctx context.Context, account, region string) (int, error) {
 	var count int
-	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT COUNT(*) FROM certificates
-		WHERE account = ? AND region = ?`), account, region).Scan(&count)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM certificates
+		WHERE account = ? AND region = ?`, account, region).Scan(&count)
 	if err != nil {
 		return 0, fmt.Errorf("count certificates: %w", err)
 	}
