@@ -234,6 +234,45 @@ func BenchmarkGetCertificate(b *testing.B) {
 	}
 }
 
+func BenchmarkGetCertificateDetails(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	cert := benchCertificate(0, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if _, _, err := s.CreateCertificate(ctx, cert, nil, nil); err != nil {
+		b.Fatalf("CreateCertificate: %v", err)
+	}
+
+	for b.Loop() {
+		if _, err := s.GetCertificateDetails(ctx, cert.Account, cert.Region, cert.ARN); err != nil {
+			b.Fatalf("GetCertificateDetails: %v", err)
+		}
+	}
+}
+
+// BenchmarkListCertificatesPage reads one page of 1,000 certificates, the
+// largest page ListCertificates serves.
+func BenchmarkListCertificatesPage(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		if _, _, err := s.CreateCertificate(ctx, benchCertificate(i, created), nil, nil); err != nil {
+			b.Fatalf("CreateCertificate: %v", err)
+		}
+	}
+	query := store.ListQuery{Account: "111122223333", Region: "us-east-1", Limit: 1000}
+
+	for b.Loop() {
+		certs, _, err := s.ListCertificates(ctx, query)
+		if err != nil {
+			b.Fatalf("ListCertificates: %v", err)
+		}
+		if len(certs) != 1000 {
+			b.Fatalf("ListCertificates returned %d certificates, want 1000", len(certs))
+		}
+	}
+}
+
 func benchCertificate(i int, created time.Time) *store.Certificate {
 	return &store.Certificate{
 		ARN:                     fmt.Sprintf("arn:aws:acm:us-east-1:111122223333:certificate/%08d", i),
