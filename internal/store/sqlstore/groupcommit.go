@@ -15,9 +15,8 @@ const maxGroupCommitWrites = 64
 // errStoreClosed is returned by writes submitted after Close.
 var errStoreClosed = errors.New("store is closed")
 
-// groupCommitter runs the writes of a SQLite store on its one writer
-// connection and commits the writes that arrive together in one
-// transaction. With synchronous=FULL each commit costs an fsync of the
+// groupCommitter runs the writes of a SQLite store one transaction at a
+// time and commits the writes that arrive together in one transaction. With synchronous=FULL each commit costs an fsync of the
 // WAL, so sharing a commit among concurrent callers divides that cost
 // between them while every caller still returns only after its change is
 // durable.
@@ -36,8 +35,8 @@ type groupCommitter struct {
 	stopped  chan struct{}
 }
 
-// writeRequest is one caller's write: fn runs in the batch transaction and
-// done receives its outcome once the batch has committed or failed.
+// writeRequest is one caller's write. Its fn runs in the batch transaction,
+// and done receives its outcome once the batch has committed or failed.
 type writeRequest struct {
 	ctx  context.Context
 	fn   func(tx *sql.Tx) error
