@@ -16,14 +16,14 @@ const maxGroupCommitWrites = 64
 var errStoreClosed = errors.New("store is closed")
 
 // groupCommitter runs the writes of a SQLite store one transaction at a
-// time and commits the writes that arrive together in one transaction. With synchronous=FULL each commit costs an fsync of the
-// WAL, so sharing a commit among concurrent callers divides that cost
-// between them while every caller still returns only after its change is
-// durable.
+// time and commits the writes that arrive together in one transaction.
+// With synchronous=FULL each commit costs an fsync of the WAL, so sharing
+// a commit among concurrent callers divides that cost between them, while
+// every caller still returns only after its change is durable.
 //
 // Each write runs inside its own savepoint. A write whose function fails
-// is rolled back to its savepoint and reported to its caller alone; the
-// other writes of the batch go on. Only a failure of the transaction
+// is rolled back to its savepoint and reported to its caller alone, and
+// the other writes of the batch go on. Only a failure of the transaction
 // itself (begin, savepoint bookkeeping or commit) fails every write of the
 // batch, and then none of them is stored.
 type groupCommitter struct {
