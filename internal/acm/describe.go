@@ -15,7 +15,7 @@ const maxSANSummaries = 100
 
 // DescribeCertificate returns a certificate's details.
 func (s *Service) DescribeCertificate(ctx context.Context, caller Caller, in *CertificateArnInput) (*DescribeCertificateOutput, error) {
-	cert, err := s.store.GetCertificate(ctx, caller.Account, caller.Region, in.CertificateArn)
+	cert, err := s.store.GetCertificateDetails(ctx, caller.Account, caller.Region, in.CertificateArn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apierr.New(apierr.ResourceNotFound,
 			"Could not find certificate %s in account %s.", in.CertificateArn, caller.Account)

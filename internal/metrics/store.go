@@ -53,6 +53,13 @@ func (s *instrumentedStore) GetCertificate(ctx context.Context, account, region,
 	return cert, err
 }
 
+func (s *instrumentedStore) GetCertificateDetails(ctx context.Context, account, region, arn string) (*store.Certificate, error) {
+	started := time.Now()
+	cert, err := s.Store.GetCertificateDetails(ctx, account, region, arn)
+	s.observe("GetCertificateDetails", started, err)
+	return cert, err
+}
+
 func (s *instrumentedStore) UpdateCertificate(ctx context.Context, cert *store.Certificate) error {
 	started := time.Now()
 	err := s.Store.UpdateCertificate(ctx, cert)

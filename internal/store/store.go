@@ -210,6 +210,12 @@ type Store interface {
 	// GetCertificate returns the certificate, or ErrNotFound.
 	GetCertificate(ctx context.Context, account, region, arn string) (*Certificate, error)
 
+	// GetCertificateDetails returns the certificate without PrivateKeyPEM,
+	// CertificatePEM and CertificateChainPEM, or ErrNotFound. It reads no
+	// key, so it costs no decryption; never write its result back with
+	// UpdateCertificate.
+	GetCertificateDetails(ctx context.Context, account, region, arn string) (*Certificate, error)
+
 	// UpdateCertificate writes cert when the stored Version equals
 	// cert.Version, and then sets cert.Version to the new value. Otherwise
 	// it returns ErrConflict (or ErrNotFound when the record is gone).
@@ -221,8 +227,12 @@ type Store interface {
 
 	// ListCertificates returns one page of matching certificates ordered by
 	// creation time (then ARN), and the cursor of the next page ("" at the end).
-	// The certificates carry no PrivateKeyPEM, so a page costs no key
-	// decryption; never write them back with UpdateCertificate.
+	// The certificates are summaries: they carry only ARN, Account, Region,
+	// DomainName, SubjectAlternativeNames, Type, Status, KeyAlgorithm,
+	// ManagedBy, ExportOption, KeyUsages, ExtendedKeyUsages, InUseBy,
+	// Exported, RenewalEligibility, Version and the creation, update,
+	// issue, import, revocation and validity times. So a page costs no key
+	// decryption and no PEM; never write them back with UpdateCertificate.
 	ListCertificates(ctx context.Context, query ListQuery) (certs []*Certificate, next string, err error)
 
 	// PendingCertificates returns up to limit certificates of any account in

@@ -124,9 +124,31 @@ func (s *Store) insertCertificate(ctx context.Context, tx *sql.Tx, row *certRow)
 // GetCertificate returns the certificate, or store.ErrNotFound when no
 // certificate has that ARN in that account and region.
 func (s *Store) GetCertificate(ctx context.Context, account, region, arn string) (*store.Certificate, error) {
+	row, err := s.getCertificateRow(ctx, certificateColumns, account, region, arn)
+	if err != nil {
+		return nil, err
+	}
+
+	return s.certificateFromRow(row)
+}
+
+// GetCertificateDetails returns the certificate without its private key
+// and PEM bodies, or store.ErrNotFound.
+func (s *Store) GetCertificateDetails(ctx context.Context, account, region, arn string) (*store.Certificate, error) {
+	row, err := s.getCertificateRow(ctx, certificateDetailColumns, account, region, arn)
+	if err != nil {
+		return nil, err
+	}
+
+	return row.certificate()
+}
+
+// getCertificateRow reads columns, certificateColumns or a list in its
+// order, of one certificate.
+func (s *Store) getCertificateRow(ctx context.Context, columns, account, region, arn string) (*certRow, error) {
 	var row certRow
-	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT `+certificateColumns+`
-		FROM certificates WHERE arn = ? AND account = ? AND region = ?`),
+	err := s.queryRow(ctx, `SELECT `+columns+`
+		FROM certificates WHERE arn = ? AND account = ? AND region = ?`,
 		arn, account, region).Scan(row.scanTargets()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("get certificate %s: %w", arn, store.ErrNotFound)
@@ -135,7 +157,7 @@ func (s *Store) GetCertificate(ctx context.Context, account, region, arn string)
 		return nil, fmt.Errorf("get certificate %s: %w", arn, err)
 	}
 
-	return s.certificateFromRow(&row)
+	return &row, nil
 }
 
 // UpdateCertificate writes every field of cert except ARN, Account and
@@ -279,13 +301,6 @@ func (s *Store) queryCertificates(ctx context.Context, db querier, query string,
 	return s.queryCertificateRows(ctx, db, s.certificateFromRow, query, args...)
 }
 
-// queryCertificateSummaries is queryCertificates for listings: it leaves
-// PrivateKeyPEM empty, so a page of certificates costs no key decryption.
-// Its results must never be written back with UpdateCertificate.
-func (s *Store) queryCertificateSummaries(ctx context.Context, db querier, query string, args ...any) ([]*store.Certificate, error) {
-	return s.queryCertificateRows(ctx, db, summaryFromRow, query, args...)
-}
-
 // summaryFromRow converts row to a certificate without its private key.
 func summaryFromRow(row *certRow) (*store.Certificate, error) {
 	cert, err := row.certificate()
@@ -299,7 +314,13 @@ func summaryFromRow(row *certRow) (*store.Certificate, error) {
 // queryCertificateRows runs a SELECT of certificateColumns and converts
 // each row with convert.
 func (s *Store) queryCertificateRows(ctx context.Context, db querier, convert func(*certRow) (*store.Certificate, error), query string, args ...any) ([]*store.Certificate, error) {
-	rows, err := db.QueryContext(ctx, s.dialect.bind(query), args...)
+	var rows *sql.Rows
+	var err error
+	if db == querier(s.reader) {
+		rows, err = s.query(ctx, query, args...)
+	} else {
+		rows, err = db.QueryContext(ctx, s.dialect.bind(query), args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -358,8 +379,8 @@ func (s *Store) certificateFromRow(row *certRow) (*store.Certificate, error) {
 // CountAccountCertificates returns how many certificates an account has in a region.
 func (s *Store) CountAccountCertificates(ctx context.Context, account, region string) (int, error) {
 	var count int
-	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT COUNT(*) FROM certificates
-		WHERE account = ? AND region = ?`), account, region).Scan(&count)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM certificates
+		WHERE account = ? AND region = ?`, account, region).Scan(&count)
 	if err != nil {
 		return 0, fmt.Errorf("count certificates: %w", err)
 	}

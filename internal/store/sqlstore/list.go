@@ -54,9 +54,9 @@ func decodeCursor(text string, descending bool) (listCursor, error) {
 	return c, nil
 }
 
-// ListCertificates returns one page of the account's certificates in the
-// region that pass every filter of query, ordered by creation time and then
-// ARN. The cursor it returns is "" on the last page. A malformed
+// ListCertificates returns one page of summaries of the account's
+// certificates in the region that pass every filter of query, ordered by
+// creation time and then ARN. The cursor it returns is "" on the last page. A malformed
 // query.After returns an error wrapping ErrBadCursor.
 func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]*store.Certificate, string, error) {
 	if query.Limit < 1 {
@@ -74,7 +74,7 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 	}
 
 	// One row past the page shows whether another page follows.
-	certs, err := s.queryCertificateSummaries(ctx, s.reader, sqlText, append(args, query.Limit+1)...)
+	certs, err := s.queryCertificateRows(ctx, s.reader, (*certRow).summary, sqlText, append(args, query.Limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list certificates: %w", err)
 	}
@@ -163,7 +163,7 @@ func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, 
 		args = append(args, c.CreatedAt, c.CreatedAt, c.ARN)
 	}
 
-	sqlText := `SELECT ` + certificateColumns + ` FROM certificates
+	sqlText := `SELECT ` + certificateListColumns + ` FROM certificates
 		WHERE ` + strings.Join(conditions, " AND ") + `
 		ORDER BY created_at ` + direction + `, arn ` + direction + `
 		LIMIT ?`

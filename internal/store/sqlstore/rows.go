@@ -16,6 +16,20 @@ const certificateColumns = `arn, account, region, status, type, key_algorithm, e
 	created_at, key_usages, extended_key_usages, certificate_pem, certificate_chain_pem, private_key,
 	details, version, updated_at`
 
+// certificateDetailColumns is certificateColumns with empty values in
+// place of the PEM bodies and the sealed private key, for reads that show
+// only a certificate's metadata.
+const certificateDetailColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
+	created_at, key_usages, extended_key_usages, '', '', NULL,
+	details, version, updated_at`
+
+// certificateListColumns is certificateColumns with empty values in place
+// of the PEM bodies and the sealed private key, which certificate
+// summaries do not show.
+const certificateListColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
+	created_at, key_usages, extended_key_usages, '', '', NULL,
+	details, version, updated_at`
+
 // certRow is one row of the certificates table.
 type certRow struct {
 	ARN                 string
@@ -242,6 +256,67 @@ func (r *certRow) certificate() (*store.Certificate, error) {
 	}
 
 	cert.DomainValidations = storeDomainValidations(details.DomainValidations)
+
+	if details.ExtendedKeyUsages != nil {
+		cert.ExtendedKeyUsages = make([]store.ExtendedKeyUsage, len(details.ExtendedKeyUsages))
+		for i, eku := range details.ExtendedKeyUsages {
+			cert.ExtendedKeyUsages[i] = store.ExtendedKeyUsage(eku)
+		}
+	}
+
+	return cert, nil
+}
+
+// certSummaryDetails is the part of certDetails that a certificate
+// summary shows. Decoding only these fields makes a page of a listing
+// cheaper than decoding every certificate in full.
+type certSummaryDetails struct {
+	DomainName              string                `json:"domain_name,omitempty"`
+	SubjectAlternativeNames []string              `json:"subject_alternative_names"`
+	IssuedAt                time.Time             `json:"issued_at,omitzero"`
+	ImportedAt              time.Time             `json:"imported_at,omitzero"`
+	RevokedAt               time.Time             `json:"revoked_at,omitzero"`
+	NotBefore               time.Time             `json:"not_before,omitzero"`
+	NotAfter                time.Time             `json:"not_after,omitzero"`
+	KeyUsages               []string              `json:"key_usages"`
+	ExtendedKeyUsages       []extendedKeyUsageRow `json:"extended_key_usages"`
+	InUseBy                 []string              `json:"in_use_by"`
+	Exported                bool                  `json:"exported,omitempty"`
+	RenewalEligibility      string                `json:"renewal_eligibility,omitempty"`
+}
+
+// summary converts the row to a store.Certificate that holds only the
+// fields of store.Store's certificate summaries.
+func (r *certRow) summary() (*store.Certificate, error) {
+	var details certSummaryDetails
+	if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+		return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+	}
+
+	cert := &store.Certificate{
+		ARN:                     r.ARN,
+		Account:                 r.Account,
+		Region:                  r.Region,
+		DomainName:              details.DomainName,
+		SubjectAlternativeNames: details.SubjectAlternativeNames,
+		Type:                    r.Type,
+		Status:                  r.Status,
+		KeyAlgorithm:            r.KeyAlgorithm,
+		ManagedBy:               r.ManagedBy,
+		ExportOption:            r.ExportOption,
+		CreatedAt:               fromUnixNanos(r.CreatedAt),
+		IssuedAt:                details.IssuedAt.UTC(),
+		ImportedAt:              details.ImportedAt.UTC(),
+		RevokedAt:               details.RevokedAt.UTC(),
+		NotBefore:               details.NotBefore.UTC(),
+		NotAfter:                details.NotAfter.UTC(),
+		KeyUsages:               details.KeyUsages,
+		InUseBy:                 details.InUseBy,
+		Exported:                details.Exported,
+		RenewalEligibility:      details.RenewalEligibility,
+		Version:                 r.Version,
+		UpdatedAt:               fromUnixNanos(r.UpdatedAt),
+	}
 
 	if details.ExtendedKeyUsages != nil {
 		cert.ExtendedKeyUsages = make([]store.ExtendedKeyUsage, len(details.ExtendedKeyUsages))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,6 +198,27 @@ func BenchmarkCreateCertificate(b *testing.B) {
 	}
 }
 
+// BenchmarkCreateCertificateParallel creates certificates from 16
+// goroutines per GOMAXPROCS, as concurrent RequestCertificate calls do, so
+// the writes can share commits.
+func BenchmarkCreateCertificateParallel(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	var next atomic.Int64
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			cert := benchCertificate(int(next.Add(1)), created)
+			if _, _, err := s.CreateCertificate(ctx, cert, nil, &store.Idempotency{Token: cert.ARN}); err != nil {
+				b.Errorf("CreateCertificate: %v", err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkGetCertificate(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
@@ -208,6 +230,45 @@ func BenchmarkGetCertificate(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.GetCertificate(ctx, cert.Account, cert.Region, cert.ARN); err != nil {
 			b.Fatalf("GetCertificate: %v", err)
+		}
+	}
+}
+
+func BenchmarkGetCertificateDetails(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	cert := benchCertificate(0, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if _, _, err := s.CreateCertificate(ctx, cert, nil, nil); err != nil {
+		b.Fatalf("CreateCertificate: %v", err)
+	}
+
+	for b.Loop() {
+		if _, err := s.GetCertificateDetails(ctx, cert.Account, cert.Region, cert.ARN); err != nil {
+			b.Fatalf("GetCertificateDetails: %v", err)
+		}
+	}
+}
+
+// BenchmarkListCertificatesPage reads one page of 1,000 certificates, the
+// largest page ListCertificates serves.
+func BenchmarkListCertificatesPage(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		if _, _, err := s.CreateCertificate(ctx, benchCertificate(i, created), nil, nil); err != nil {
+			b.Fatalf("CreateCertificate: %v", err)
+		}
+	}
+	query := store.ListQuery{Account: "111122223333", Region: "us-east-1", Limit: 1000}
+
+	for b.Loop() {
+		certs, _, err := s.ListCertificates(ctx, query)
+		if err != nil {
+			b.Fatalf("ListCertificates: %v", err)
+		}
+		if len(certs) != 1000 {
+			b.Fatalf("ListCertificates returned %d certificates, want 1000", len(certs))
 		}
 	}
 }
@@ -228,5 +289,45 @@ func benchCertificate(i int, created time.Time) *store.Certificate {
 			ResourceRecordName: "_a.example.com.", ResourceRecordType: "CNAME", ResourceRecordValue: "_b.acm-validations.aws.",
 		}},
 		CreatedAt: created.Add(time.Duration(i) * time.Millisecond),
+	}
+}
+
+func TestGetCertificateDetailsOmitsKeys(t *testing.T) {
+	stores := map[string]func(testing.TB) *sqlstore.Store{"sqlite": openTemp, "postgres": openPostgres}
+
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			cert := benchCertificate(1, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+			cert.CertificatePEM = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"
+			cert.CertificateChainPEM = cert.CertificatePEM
+			cert.PrivateKeyPEM = []byte("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n")
+			if _, _, err := s.CreateCertificate(ctx, cert, nil, nil); err != nil {
+				t.Fatalf("CreateCertificate: %v", err)
+			}
+
+			got, err := s.GetCertificateDetails(ctx, cert.Account, cert.Region, cert.ARN)
+			if err != nil {
+				t.Fatalf("GetCertificateDetails: %v", err)
+			}
+			if got.PrivateKeyPEM != nil {
+				t.Errorf("PrivateKeyPEM = %q, want nil", got.PrivateKeyPEM)
+			}
+			if got.CertificatePEM != "" || got.CertificateChainPEM != "" {
+				t.Errorf("PEM bodies = %q, %q; want empty", got.CertificatePEM, got.CertificateChainPEM)
+			}
+			if got.DomainName != cert.DomainName {
+				t.Errorf("DomainName = %q, want %q", got.DomainName, cert.DomainName)
+			}
+			if len(got.DomainValidations) != 1 || got.DomainValidations[0].ResourceRecordName != "_a.example.com." {
+				t.Errorf("DomainValidations = %+v, want the stored validation", got.DomainValidations)
+			}
+
+			_, err = s.GetCertificateDetails(ctx, cert.Account, "eu-west-1", cert.ARN)
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("GetCertificateDetails(other region) error = %v, want ErrNotFound", err)
+			}
+		})
 	}
 }

@@ -199,7 +199,7 @@ func testListPaging(t *testing.T, s store.Store) {
 		t.Errorf("ListCertificates(limit = total) = %d certificates, next %q; want %d and \"\"", len(certs), next, len(fixtures))
 	}
 
-	// Each page holds full records, not only keys.
+	// Each page holds the summary fields of each record, not only keys.
 	certs, _, err = s.ListCertificates(ctx, store.ListQuery{Account: account, Region: region, Limit: 1})
 	if err != nil {
 		t.Fatalf("ListCertificates(limit 1): %v", err)
@@ -207,7 +207,7 @@ func testListPaging(t *testing.T, s store.Store) {
 	if len(certs) != 1 {
 		t.Fatalf("ListCertificates(limit 1) returned %d certificates, want 1", len(certs))
 	}
-	checkCertificate(t, certs[0], mustGet(t, s, account, region, certs[0].ARN))
+	checkCertificate(t, certs[0], summaryOf(mustGet(t, s, account, region, certs[0].ARN)))
 }
 
 func testListBadCursor(t *testing.T, s store.Store) {
@@ -249,5 +249,34 @@ func testListOmitsKeys(t *testing.T, s store.Store) {
 	stored := mustGet(t, s, account, region, cert.ARN)
 	if string(stored.PrivateKeyPEM) != string(cert.PrivateKeyPEM) {
 		t.Errorf("GetCertificate lost the private key after listing")
+	}
+}
+
+// summaryOf returns the fields of cert that ListCertificates returns.
+func summaryOf(cert *store.Certificate) *store.Certificate {
+	return &store.Certificate{
+		ARN:                     cert.ARN,
+		Account:                 cert.Account,
+		Region:                  cert.Region,
+		DomainName:              cert.DomainName,
+		SubjectAlternativeNames: cert.SubjectAlternativeNames,
+		Type:                    cert.Type,
+		Status:                  cert.Status,
+		KeyAlgorithm:            cert.KeyAlgorithm,
+		ManagedBy:               cert.ManagedBy,
+		ExportOption:            cert.ExportOption,
+		CreatedAt:               cert.CreatedAt,
+		IssuedAt:                cert.IssuedAt,
+		ImportedAt:              cert.ImportedAt,
+		RevokedAt:               cert.RevokedAt,
+		NotBefore:               cert.NotBefore,
+		NotAfter:                cert.NotAfter,
+		KeyUsages:               cert.KeyUsages,
+		ExtendedKeyUsages:       cert.ExtendedKeyUsages,
+		InUseBy:                 cert.InUseBy,
+		Exported:                cert.Exported,
+		RenewalEligibility:      cert.RenewalEligibility,
+		Version:                 cert.Version,
+		UpdatedAt:               cert.UpdatedAt,
 	}
 }
