@@ -113,7 +113,12 @@ func (s *Store) insertCertificateRows(ctx context.Context, tx *sql.Tx, cert *sto
 		return err
 	}
 
-	if err := s.writeSearchIndex(ctx, tx, cert); err != nil {
+	// The certificate is new, so it has no search rows to update.
+	scope, err := s.writeScope(ctx, tx, cert.Account, cert.Region)
+	if err != nil {
+		return err
+	}
+	if err := s.insertSearchRows(ctx, tx, scope, cert); err != nil {
 		return err
 	}
 
@@ -128,38 +133,6 @@ func (s *Store) insertCertificate(ctx context.Context, tx *sql.Tx, row *certRow)
 		return fmt.Errorf("insert certificate: %w", err)
 	}
 
-	return nil
-}
-
-// CreateCertificates inserts many new certificates, each with its tags
-// (tags[i] for certs[i], or none when tags is shorter), in one
-// transaction, for loading a database in bulk. It takes no idempotency
-// tokens, and fails as a whole when any ARN exists.
-func (s *Store) CreateCertificates(ctx context.Context, certs []*store.Certificate, tags [][]store.Tag) error {
-	rows := make([]*certRow, len(certs))
-	for i, cert := range certs {
-		row, err := s.rowFromCertificate(cert)
-		if err != nil {
-			return err
-		}
-		rows[i] = row
-	}
-
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		for i, cert := range certs {
-			var certTags []store.Tag
-			if i < len(tags) {
-				certTags = tags[i]
-			}
-			if err := s.insertCertificateRows(ctx, tx, cert, rows[i], certTags); err != nil {
-				return fmt.Errorf("certificate %s: %w", cert.ARN, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("create %d certificates: %w", len(certs), err)
-	}
 	return nil
 }
 
