@@ -37,6 +37,8 @@ type options struct {
 	Output    string
 	JSONPath  string
 	Keep      bool
+	Reuse     bool
+	PageFrom  string
 }
 
 func main() {
@@ -71,6 +73,8 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.StringVar(&opts.Output, "output", "docs/scale.md", "Markdown page to write, or \"\" for none")
 	fs.StringVar(&opts.JSONPath, "json", "", "file to append one JSON line of results per count to")
 	fs.BoolVar(&opts.Keep, "keep", false, "keep each data dir after its run instead of deleting it")
+	fs.BoolVar(&opts.Reuse, "reuse", false, "measure a data dir that -keep kept, without loading it again; the load columns then read 0")
+	fs.StringVar(&opts.PageFrom, "page-from", "", "write -output from the results in this -json file, one count per line, and measure nothing")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
@@ -84,6 +88,9 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 			return opts, fmt.Errorf("invalid -counts entry %q: must be a positive integer", field)
 		}
 		opts.Counts = append(opts.Counts, n)
+	}
+	if opts.PageFrom != "" {
+		return opts, nil
 	}
 	if opts.WorkDir == "" {
 		return opts, errors.New("missing -work-dir: name a folder for the data dirs")
@@ -119,6 +126,14 @@ func checkLoopback(listen string) error {
 
 // run measures each count in turn and writes the page.
 func run(ctx context.Context, opts options) error {
+	if opts.PageFrom != "" {
+		results, err := readJSON(opts.PageFrom)
+		if err != nil {
+			return err
+		}
+		return writePage(opts.Output, results, time.Now())
+	}
+
 	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create -work-dir: %w", err)
 	}
@@ -154,20 +169,18 @@ func run(ctx context.Context, opts options) error {
 // server on it.
 func measureCount(ctx context.Context, opts options, n int, dataDir string) (result, error) {
 	res := result{Certificates: n}
-	if err := os.RemoveAll(dataDir); err != nil {
-		return res, fmt.Errorf("clear data dir: %w", err)
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return res, fmt.Errorf("create data dir: %w", err)
+	loaded := loaded{count: n}
+	if !opts.Reuse {
+		var err error
+		loaded, err = loadFresh(ctx, dataDir, n, opts.BatchSize)
+		if err != nil {
+			return res, err
+		}
+		res.LoadSeconds = loaded.duration.Seconds()
+		res.LoadPerSecond = float64(n) / loaded.duration.Seconds()
 	}
 
-	fmt.Printf("loading %d certificates into %s\n", n, dataDir)
-	loaded, err := load(ctx, dataDir, n, opts.BatchSize)
-	if err != nil {
-		return res, err
-	}
-	res.LoadSeconds = loaded.duration.Seconds()
-	res.LoadPerSecond = float64(n) / loaded.duration.Seconds()
+	var err error
 	res.BytesAfterLoad, err = databaseBytes(dataDir)
 	if err != nil {
 		return res, err
@@ -215,6 +228,19 @@ func measureCount(ctx context.Context, opts options, n int, dataDir string) (res
 		return res, err
 	}
 	return res, nil
+}
+
+// loadFresh creates dataDir anew and loads n certificates into it.
+func loadFresh(ctx context.Context, dataDir string, n, batchSize int) (loaded, error) {
+	if err := os.RemoveAll(dataDir); err != nil {
+		return loaded{}, fmt.Errorf("clear data dir: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return loaded{}, fmt.Errorf("create data dir: %w", err)
+	}
+
+	fmt.Printf("loading %d certificates into %s\n", n, dataDir)
+	return load(ctx, dataDir, n, batchSize)
 }
 
 // idleWait is how long the server is left alone before its memory is read.

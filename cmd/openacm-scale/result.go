@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,6 +52,23 @@ func (r result) print(w io.Writer) {
 }
 
 func mb(bytes int64) float64 { return float64(bytes) / (1024 * 1024) }
+
+// readJSON reads the results that appendJSON wrote to path.
+func readJSON(path string) ([]result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	var results []result
+	for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var r result
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("read results: line %d of %s: %w", i+1, path, err)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
 
 func appendJSON(path string, r result) error {
 	line, err := json.Marshal(r)

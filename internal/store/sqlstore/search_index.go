@@ -64,12 +64,19 @@ func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Ce
 	return s.insertTerms(ctx, tx, id, terms)
 }
 
-// insertSearchRows indexes a certificate that has no search row yet.
+// insertSearchRows indexes a certificate that has no search row yet. When
+// another node's committed transaction indexed it first, as two nodes
+// opening a PostgreSQL database after the rebuild migration can, it leaves
+// that node's rows.
 func (s *Store) insertSearchRows(ctx context.Context, tx *sql.Tx, scope int64, cert *store.Certificate) error {
 	var id int64
 	err := tx.QueryRowContext(ctx, s.dialect.bind(`INSERT INTO certificate_search (scope, arn, `+searchColumnList+`)
-		VALUES (?, ?, `+placeholders(len(searchValueColumns))+`) RETURNING id`),
+		VALUES (?, ?, `+placeholders(len(searchValueColumns))+`)
+		ON CONFLICT (scope, arn) DO NOTHING RETURNING id`),
 		append([]any{scope, cert.ARN}, searchValues(cert)...)...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("insert search row: %w", err)
 	}
