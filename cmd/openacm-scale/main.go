@@ -131,7 +131,7 @@ func run(ctx context.Context, opts options) error {
 		if err != nil {
 			return err
 		}
-		return writePage(opts.Output, results, time.Now())
+		return writePage(opts.Output, results)
 	}
 
 	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
@@ -162,13 +162,13 @@ func run(ctx context.Context, opts options) error {
 	if opts.Output == "" {
 		return nil
 	}
-	return writePage(opts.Output, results, time.Now())
+	return writePage(opts.Output, results)
 }
 
 // measureCount loads n certificates into a new data dir and measures the
 // server on it.
 func measureCount(ctx context.Context, opts options, n int, dataDir string) (result, error) {
-	res := result{Certificates: n}
+	res := result{Certificates: n, Commit: commit(), Date: time.Now().UTC().Format("2006-01-02 15:04 MST")}
 	loaded := loaded{count: n}
 	if !opts.Reuse {
 		var err error

@@ -5,20 +5,20 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
-	"time"
 )
 
 // writePage writes the Markdown page of results, one column per count,
 // and keeps the hand-written analysis of the page it replaces.
-func writePage(path string, results []result, when time.Time) error {
+func writePage(path string, results []result) error {
 	var b strings.Builder
 	b.WriteString("# Scale\n\n")
 	b.WriteString("Written by `openacm-scale` (cmd/openacm-scale). One account and region hold N issued public\n")
 	b.WriteString("certificates, written straight into a fresh SQLite data dir through the store package; then the built\n")
 	b.WriteString("`openacm` binary serves that data dir on a loopback port and aws-sdk-go-v2 calls it.\n\n")
-	fmt.Fprintf(&b, "- Date: %s\n", when.UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "- Commit: %s\n", commit())
+	fmt.Fprintf(&b, "- Dates: %s\n", strings.Join(distinct(results, func(r result) string { return r.Date }), ", "))
+	fmt.Fprintf(&b, "- Commits measured: %s\n", strings.Join(distinct(results, func(r result) string { return r.Commit }), ", "))
 	fmt.Fprintf(&b, "- Machine: %s, %d cores (%s/%s), %s\n\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, memTotal())
 
 	b.WriteString("| measure |")
@@ -70,6 +70,17 @@ func writePage(path string, results []result, when time.Time) error {
 		}
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// distinct returns the distinct non-empty values of field in results, in order.
+func distinct(results []result, field func(result) string) []string {
+	var values []string
+	for _, r := range results {
+		if v := field(r); v != "" && !slices.Contains(values, v) {
+			values = append(values, v)
+		}
+	}
+	return values
 }
 
 // analysisMarker separates the generated tables from the hand-written

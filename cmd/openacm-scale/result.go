@@ -11,6 +11,8 @@ import (
 // result is the measurements of one count.
 type result struct {
 	Certificates       int     `json:"certificates"`
+	Commit             string  `json:"commit"`
+	Date               string  `json:"date"`
 	LoadSeconds        float64 `json:"load_seconds"`
 	LoadPerSecond      float64 `json:"load_per_second"`
 	BytesAfterLoad     int64   `json:"bytes_after_load"`
