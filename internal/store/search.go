@@ -79,8 +79,9 @@ var SearchSortKeys = []string{
 
 // SearchQuery selects certificates of one account and region. A nil Filter
 // matches every certificate. Results are ordered by SortBy (one of
-// SearchSortKeys) and then by ARN; an unset time sorts as the earliest
-// value and an unset text as the empty string.
+// SearchSortKeys), and certificates with the same SortBy value in the order
+// they were created; an unset time sorts as the earliest value and an unset
+// text as the empty string.
 type SearchQuery struct {
 	Account string
 	Region  string

@@ -35,15 +35,7 @@ func (s *Store) CreateCertificate(ctx context.Context, cert *store.Certificate, 
 			}
 		}
 
-		if err := s.insertCertificate(ctx, tx, row); err != nil {
-			return err
-		}
-
-		if err := s.writeSearchIndex(ctx, tx, cert); err != nil {
-			return err
-		}
-
-		if err := s.upsertTags(ctx, tx, cert.ARN, tags); err != nil {
+		if err := s.insertCertificateRows(ctx, tx, cert, row, tags); err != nil {
 			return err
 		}
 
@@ -110,9 +102,32 @@ func (s *Store) claimToken(ctx context.Context, tx *sql.Tx, cert *store.Certific
 	return false, existingARN, nil
 }
 
+// insertCertificateRows writes a new certificate: its chain, its row, its
+// search rows and its tags.
+func (s *Store) insertCertificateRows(ctx context.Context, tx *sql.Tx, cert *store.Certificate, row *certRow, tags []store.Tag) error {
+	if err := s.storeChain(ctx, tx, row); err != nil {
+		return err
+	}
+
+	if err := s.insertCertificate(ctx, tx, row); err != nil {
+		return err
+	}
+
+	// The certificate is new, so it has no search rows to update.
+	scope, err := s.writeScope(ctx, tx, cert.Account, cert.Region)
+	if err != nil {
+		return err
+	}
+	if err := s.insertSearchRows(ctx, tx, scope, cert); err != nil {
+		return err
+	}
+
+	return s.upsertTags(ctx, tx, cert.ARN, tags)
+}
+
 func (s *Store) insertCertificate(ctx context.Context, tx *sql.Tx, row *certRow) error {
 	_, err := s.exec(ctx, tx, `INSERT INTO certificates (`+certificateColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.values()...)
 	if err != nil {
 		return fmt.Errorf("insert certificate: %w", err)
@@ -129,7 +144,7 @@ func (s *Store) GetCertificate(ctx context.Context, account, region, arn string)
 		return nil, err
 	}
 
-	return s.certificateFromRow(row)
+	return s.certificateFromRow(ctx, row)
 }
 
 // GetCertificateDetails returns the certificate without its private key
@@ -172,15 +187,19 @@ func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) 
 
 	newVersion := cert.Version + 1
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.storeChain(ctx, tx, row); err != nil {
+			return err
+		}
+
 		result, err := s.exec(ctx, tx, `UPDATE certificates SET
 			status = ?, type = ?, key_algorithm = ?, export_option = ?, managed_by = ?,
 			created_at = ?, key_usages = ?, extended_key_usages = ?,
-			certificate_pem = ?, certificate_chain_pem = ?, private_key = ?,
+			certificate_pem = ?, certificate_chain_pem = ?, chain_digest = ?, private_key = ?,
 			details = ?, version = ?, updated_at = ?
 			WHERE arn = ? AND account = ? AND region = ? AND version = ?`,
 			row.Status, row.Type, row.KeyAlgorithm, row.ExportOption, row.ManagedBy,
 			row.CreatedAt, row.KeyUsages, row.ExtendedKeyUsages,
-			row.CertificatePEM, row.CertificateChainPEM, row.PrivateKey,
+			row.CertificatePEM, row.CertificateChainPEM, row.ChainDigest, row.PrivateKey,
 			row.Details, newVersion, row.UpdatedAt,
 			row.ARN, row.Account, row.Region, cert.Version)
 		if err != nil {
@@ -241,12 +260,16 @@ func (s *Store) certificateExists(ctx context.Context, tx *sql.Tx, account, regi
 	return true, nil
 }
 
-// DeleteCertificate removes the certificate, its worker lease and, through
-// the foreign key's ON DELETE CASCADE, its tags. Its idempotency token
-// stays, so a retry within the window returns the deleted ARN and creates
-// nothing.
+// DeleteCertificate removes the certificate, its search rows, its worker
+// lease and, through the foreign key's ON DELETE CASCADE, its tags. Its
+// idempotency token stays, so a retry within the window returns the
+// deleted ARN and creates nothing. Its chain stays for other certificates.
 func (s *Store) DeleteCertificate(ctx context.Context, account, region, arn string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.deleteSearchRows(ctx, tx, account, region, arn); err != nil {
+			return err
+		}
+
 		result, err := s.exec(ctx, tx, `DELETE FROM certificates WHERE arn = ? AND account = ? AND region = ?`,
 			arn, account, region)
 		if err != nil {
@@ -302,18 +325,22 @@ func (s *Store) queryCertificates(ctx context.Context, db querier, query string,
 }
 
 // summaryFromRow converts row to a certificate without its private key.
-func summaryFromRow(row *certRow) (*store.Certificate, error) {
+func (s *Store) summaryFromRow(ctx context.Context, row *certRow) (*store.Certificate, error) {
 	cert, err := row.certificate()
 	if err != nil {
 		return nil, err
 	}
 	cert.PrivateKeyPEM = nil
+	cert.CertificateChainPEM, err = s.chainOf(ctx, row)
+	if err != nil {
+		return nil, err
+	}
 	return cert, nil
 }
 
 // queryCertificateRows runs a SELECT of certificateColumns and converts
 // each row with convert.
-func (s *Store) queryCertificateRows(ctx context.Context, db querier, convert func(*certRow) (*store.Certificate, error), query string, args ...any) ([]*store.Certificate, error) {
+func (s *Store) queryCertificateRows(ctx context.Context, db querier, convert func(context.Context, *certRow) (*store.Certificate, error), query string, args ...any) ([]*store.Certificate, error) {
 	var rows *sql.Rows
 	var err error
 	if db == querier(s.reader) {
@@ -333,7 +360,7 @@ func (s *Store) queryCertificateRows(ctx context.Context, db querier, convert fu
 			return nil, err
 		}
 
-		cert, err := convert(&row)
+		cert, err := convert(ctx, &row)
 		if err != nil {
 			return nil, err
 		}
@@ -363,8 +390,8 @@ func (s *Store) rowFromCertificate(cert *store.Certificate) (*certRow, error) {
 }
 
 // certificateFromRow converts row to a certificate with the private key opened.
-func (s *Store) certificateFromRow(row *certRow) (*store.Certificate, error) {
-	cert, err := row.certificate()
+func (s *Store) certificateFromRow(ctx context.Context, row *certRow) (*store.Certificate, error) {
+	cert, err := s.summaryFromRow(ctx, row)
 	if err != nil {
 		return nil, err
 	}

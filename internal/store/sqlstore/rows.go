@@ -14,21 +14,21 @@ import (
 // certRow.scanTargets and certRow.values use.
 const certificateColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
 	created_at, key_usages, extended_key_usages, certificate_pem, certificate_chain_pem, private_key,
-	details, version, updated_at`
+	details, version, updated_at, chain_digest`
 
 // certificateDetailColumns is certificateColumns with empty values in
 // place of the PEM bodies and the sealed private key, for reads that show
 // only a certificate's metadata.
 const certificateDetailColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
 	created_at, key_usages, extended_key_usages, '', '', NULL,
-	details, version, updated_at`
+	details, version, updated_at, NULL`
 
 // certificateListColumns is certificateColumns with empty values in place
 // of the PEM bodies and the sealed private key, which certificate
 // summaries do not show.
 const certificateListColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
 	created_at, key_usages, extended_key_usages, '', '', NULL,
-	details, version, updated_at`
+	details, version, updated_at, NULL`
 
 // certRow is one row of the certificates table.
 type certRow struct {
@@ -49,13 +49,16 @@ type certRow struct {
 	Details             string
 	Version             int64
 	UpdatedAt           int64
+	// ChainDigest is the SHA-256 of the chain kept in certificate_chains,
+	// or nil when CertificateChainPEM holds the chain itself.
+	ChainDigest []byte
 }
 
 func (r *certRow) scanTargets() []any {
 	return []any{
 		&r.ARN, &r.Account, &r.Region, &r.Status, &r.Type, &r.KeyAlgorithm, &r.ExportOption, &r.ManagedBy,
 		&r.CreatedAt, &r.KeyUsages, &r.ExtendedKeyUsages, &r.CertificatePEM, &r.CertificateChainPEM, &r.PrivateKey,
-		&r.Details, &r.Version, &r.UpdatedAt,
+		&r.Details, &r.Version, &r.UpdatedAt, &r.ChainDigest,
 	}
 }
 
@@ -63,7 +66,7 @@ func (r *certRow) values() []any {
 	return []any{
 		r.ARN, r.Account, r.Region, r.Status, r.Type, r.KeyAlgorithm, r.ExportOption, r.ManagedBy,
 		r.CreatedAt, r.KeyUsages, r.ExtendedKeyUsages, r.CertificatePEM, r.CertificateChainPEM, r.PrivateKey,
-		r.Details, r.Version, r.UpdatedAt,
+		r.Details, r.Version, r.UpdatedAt, r.ChainDigest,
 	}
 }
 

@@ -162,42 +162,58 @@ func (s *Store) rewrapColumn(ctx context.Context, column sealedColumn) (int, err
 	return changed, nil
 }
 
-// eachSealed calls fn with the id and value of every non-empty value of column.
+// sealedPageSize is how many values eachSealed reads per query.
+const sealedPageSize = 1000
+
+// eachSealed calls fn with the id and value of every non-empty value of
+// column, in id order. It reads one page of values at a time, so memory
+// stays bounded however many rows the table has.
 func (s *Store) eachSealed(ctx context.Context, column sealedColumn, fn func(id string, value []byte) error) error {
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+column.idColumn+`, `+column.column+` FROM `+column.table+`
-		WHERE `+column.column+` IS NOT NULL`)
+	after := ""
+	for {
+		ids, values, err := s.sealedPage(ctx, column, after)
+		if err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if len(values[i]) == 0 {
+				continue
+			}
+			if err := fn(id, values[i]); err != nil {
+				return err
+			}
+		}
+		if len(ids) < sealedPageSize {
+			return nil
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// sealedPage returns the next page of ids and values of column after the
+// id after. The page is read in full and its rows closed before fn runs,
+// so fn may write with the single writer connection while no read is open.
+func (s *Store) sealedPage(ctx context.Context, column sealedColumn, after string) ([]string, [][]byte, error) {
+	rows, err := s.reader.QueryContext(ctx, s.dialect.bind(`SELECT `+column.idColumn+`, `+column.column+` FROM `+column.table+`
+		WHERE `+column.column+` IS NOT NULL AND `+column.idColumn+` > ?
+		ORDER BY `+column.idColumn+` LIMIT ?`), after, sealedPageSize)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer rows.Close()
 
-	type entry struct {
-		id    string
-		value []byte
-	}
-	var entries []entry
+	var ids []string
+	var values [][]byte
 	for rows.Next() {
-		var e entry
-		if err := rows.Scan(&e.id, &e.value); err != nil {
-			return err
+		var id string
+		var value []byte
+		if err := rows.Scan(&id, &value); err != nil {
+			return nil, nil, err
 		}
-		if len(e.value) > 0 {
-			entries = append(entries, e)
-		}
+		ids = append(ids, id)
+		values = append(values, value)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// The rows are read in full before fn runs, so fn may write with the
-	// single writer connection while no read is open.
-	rows.Close()
-
-	for _, e := range entries {
-		if err := fn(e.id, e.value); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ids, values, rows.Err()
 }
 
 // sealClearValues seals values that were stored before sealing existed.

@@ -82,19 +82,20 @@ var prefixedCertificateColumns = func() string {
 }()
 
 // searchCursor is the position after the last certificate of a search page:
-// its sort value and ARN, which together are unique.
+// its sort value and search id, which together are unique.
 type searchCursor struct {
 	SortBy     string          `json:"s"`
 	Descending bool            `json:"d"`
 	Value      json.RawMessage `json:"v"`
-	ARN        string          `json:"a"`
+	ID         int64           `json:"i"`
 }
 
 // SearchCertificates returns one page of the certificates that match
-// query.Filter. The filter becomes one set expression of ARNs: each
-// condition is an index lookup, and And, Or and Not become INTERSECT,
-// UNION and EXCEPT. Only Not, and a search without a filter, read every
-// ARN of the account, and they read them from an index.
+// query.Filter, in the order of the sort column and then of their search
+// ids. The filter becomes one set expression of search ids: each condition
+// is an index lookup, and And, Or and Not become INTERSECT, UNION and
+// EXCEPT. Only Not, and a search without a filter, read every id of the
+// account, and they read them from an index.
 func (s *Store) SearchCertificates(ctx context.Context, query store.SearchQuery) ([]*store.Certificate, string, error) {
 	if query.Limit < 1 {
 		return nil, "", fmt.Errorf("search certificates: limit %d is not positive", query.Limit)
@@ -108,20 +109,27 @@ func (s *Store) SearchCertificates(ctx context.Context, query store.SearchQuery)
 		return nil, "", err
 	}
 
-	b := &searchBuilder{store: s, account: query.Account, region: query.Region}
-	conditions := []string{"s.account = ?", "s.region = ?"}
-	b.args = append(b.args, query.Account, query.Region)
+	scope, found, err := s.readScope(ctx, query.Account, query.Region)
+	if err != nil {
+		return nil, "", fmt.Errorf("search certificates: %w", err)
+	}
 
-	// With a filter, the matching ARNs drive the query and are then sorted;
-	// without one, the sort column's index is walked in order.
+	b := &searchBuilder{store: s, scope: scope}
+	conditions := []string{"s.scope = ?"}
+	b.args = append(b.args, scope)
+
+	// With a filter, the matching ids drive the query and are then sorted;
+	// without one, the sort column's index is walked in order. CROSS JOIN
+	// makes SQLite keep that join order.
 	from := "certificate_search s"
 	if query.Filter != nil {
-		setBuilder := &searchBuilder{store: s, account: query.Account, region: query.Region}
+		setBuilder := &searchBuilder{store: s, scope: scope}
 		set, err := setBuilder.set(*query.Filter)
 		if err != nil {
 			return nil, "", fmt.Errorf("search certificates: %w", err)
 		}
-		from = "(" + set + ") AS m JOIN certificate_search s ON s.arn = m.arn"
+		from = "(" + set + ") AS m CROSS JOIN certificate_search s"
+		conditions = append(conditions, "s.id = m.id")
 		b.args = append(setBuilder.args, b.args...)
 	}
 
@@ -130,25 +138,29 @@ func (s *Store) SearchCertificates(ctx context.Context, query store.SearchQuery)
 		comparison, direction = "<", "DESC"
 	}
 	if query.After != "" {
-		value, arn, err := decodeSearchCursor(query.After, query.SortBy, descending, integerColumns[sortColumn])
+		value, id, err := decodeSearchCursor(query.After, query.SortBy, descending, integerColumns[sortColumn])
 		if err != nil {
 			return nil, "", err
 		}
 		conditions = append(conditions,
-			"(s."+sortColumn+" "+comparison+" ? OR (s."+sortColumn+" = ? AND s.arn "+comparison+" ?))")
-		b.args = append(b.args, value, value, arn)
+			"(s."+sortColumn+" "+comparison+" ? OR (s."+sortColumn+" = ? AND s.id "+comparison+" ?))")
+		b.args = append(b.args, value, value, id)
+	}
+	if !found {
+		// No certificate was ever stored in this account and region.
+		return []*store.Certificate{}, "", nil
 	}
 
-	sqlText := `SELECT ` + prefixedCertificateColumns + `, s.` + sortColumn + `
+	sqlText := `SELECT ` + prefixedCertificateColumns + `, s.` + sortColumn + `, s.id
 		FROM ` + from + ` JOIN certificates c ON c.arn = s.arn
 		WHERE ` + strings.Join(conditions, " AND ") + `
-		ORDER BY s.` + sortColumn + ` ` + direction + `, s.arn ` + direction + `
+		ORDER BY s.` + sortColumn + ` ` + direction + `, s.id ` + direction + `
 		LIMIT ?`
 	return s.searchPage(ctx, sqlText, append(b.args, query.Limit+1), query, descending, integerColumns[sortColumn])
 }
 
-// searchPage runs the page query, whose last column is the sort value, and
-// builds the next cursor from the last row it keeps.
+// searchPage runs the page query, whose last columns are the sort value
+// and the search id, and builds the next cursor from the last row it keeps.
 func (s *Store) searchPage(ctx context.Context, sqlText string, args []any, query store.SearchQuery, descending, integer bool) ([]*store.Certificate, string, error) {
 	rows, err := s.reader.QueryContext(ctx, s.dialect.bind(sqlText), args...)
 	if err != nil {
@@ -158,6 +170,7 @@ func (s *Store) searchPage(ctx context.Context, sqlText string, args []any, quer
 
 	var certs []*store.Certificate
 	var sortValues []any
+	var ids []int64
 	for rows.Next() {
 		var row certRow
 		var sortValue any
@@ -166,15 +179,17 @@ func (s *Store) searchPage(ctx context.Context, sqlText string, args []any, quer
 		} else {
 			sortValue = new(string)
 		}
-		if err := rows.Scan(append(row.scanTargets(), sortValue)...); err != nil {
+		var id int64
+		if err := rows.Scan(append(row.scanTargets(), sortValue, &id)...); err != nil {
 			return nil, "", fmt.Errorf("search certificates: %w", err)
 		}
-		cert, err := summaryFromRow(&row)
+		cert, err := s.summaryFromRow(ctx, &row)
 		if err != nil {
 			return nil, "", fmt.Errorf("search certificates: %w", err)
 		}
 		certs = append(certs, cert)
 		sortValues = append(sortValues, sortValue)
+		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("search certificates: %w", err)
@@ -188,7 +203,7 @@ func (s *Store) searchPage(ctx context.Context, sqlText string, args []any, quer
 	if err != nil {
 		return nil, "", fmt.Errorf("search certificates: encode cursor: %w", err)
 	}
-	cursor, err := json.Marshal(searchCursor{SortBy: query.SortBy, Descending: descending, Value: value, ARN: certs[len(certs)-1].ARN})
+	cursor, err := json.Marshal(searchCursor{SortBy: query.SortBy, Descending: descending, Value: value, ID: ids[query.Limit-1]})
 	if err != nil {
 		return nil, "", fmt.Errorf("search certificates: encode cursor: %w", err)
 	}
@@ -197,48 +212,48 @@ func (s *Store) searchPage(ctx context.Context, sqlText string, args []any, quer
 
 // decodeSearchCursor parses a cursor from SearchCertificates made for the
 // same sort key and order, or returns an error wrapping ErrBadCursor.
-func decodeSearchCursor(text, sortBy string, descending, integer bool) (any, string, error) {
+func decodeSearchCursor(text, sortBy string, descending, integer bool) (any, int64, error) {
 	body, err := base64.RawURLEncoding.DecodeString(text)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: not base64url", ErrBadCursor)
+		return nil, 0, fmt.Errorf("%w: not base64url", ErrBadCursor)
 	}
 	var c searchCursor
 	if err := json.Unmarshal(body, &c); err != nil {
-		return nil, "", fmt.Errorf("%w: not a cursor object", ErrBadCursor)
+		return nil, 0, fmt.Errorf("%w: not a cursor object", ErrBadCursor)
 	}
-	if c.ARN == "" || c.SortBy != sortBy || c.Descending != descending {
-		return nil, "", fmt.Errorf("%w: made for another search order", ErrBadCursor)
+	if c.ID == 0 || c.SortBy != sortBy || c.Descending != descending {
+		return nil, 0, fmt.Errorf("%w: made for another search order", ErrBadCursor)
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(c.Value))
 	dec.UseNumber()
 	var value any
 	if err := dec.Decode(&value); err != nil {
-		return nil, "", fmt.Errorf("%w: bad sort value", ErrBadCursor)
+		return nil, 0, fmt.Errorf("%w: bad sort value", ErrBadCursor)
 	}
 	switch v := value.(type) {
 	case json.Number:
 		n, err := strconv.ParseInt(v.String(), 10, 64)
 		if err != nil || !integer {
-			return nil, "", fmt.Errorf("%w: bad sort value", ErrBadCursor)
+			return nil, 0, fmt.Errorf("%w: bad sort value", ErrBadCursor)
 		}
-		return n, c.ARN, nil
+		return n, c.ID, nil
 	case string:
 		if integer {
-			return nil, "", fmt.Errorf("%w: bad sort value", ErrBadCursor)
+			return nil, 0, fmt.Errorf("%w: bad sort value", ErrBadCursor)
 		}
-		return v, c.ARN, nil
+		return v, c.ID, nil
 	default:
-		return nil, "", fmt.Errorf("%w: bad sort value", ErrBadCursor)
+		return nil, 0, fmt.Errorf("%w: bad sort value", ErrBadCursor)
 	}
 }
 
-// searchBuilder turns a filter tree into a SELECT of ARNs, collecting its
-// arguments in order.
+// searchBuilder turns a filter tree into a SELECT of search ids, collecting
+// its arguments in order. Name and usage lookups return ids of every
+// scope, and the page query keeps those of scope.
 type searchBuilder struct {
 	store   *Store
-	account string
-	region  string
+	scope   int64
 	args    []any
 	aliases int
 }
@@ -248,8 +263,8 @@ func (b *searchBuilder) set(c store.SearchCondition) (string, error) {
 	case c.Match != nil:
 		return b.match(*c.Match)
 	case c.Not != nil:
-		// Arguments bind in text order, so the account's ARNs come first.
-		all := b.allARNs()
+		// Arguments bind in text order, so the account's ids come first.
+		all := b.allIDs()
 		inner, err := b.set(*c.Not)
 		if err != nil {
 			return "", err
@@ -260,7 +275,7 @@ func (b *searchBuilder) set(c store.SearchCondition) (string, error) {
 	case len(c.Or) > 0:
 		return b.compound(c.Or, " UNION ")
 	default:
-		return b.allARNs(), nil
+		return b.allIDs(), nil
 	}
 }
 
@@ -281,12 +296,12 @@ func (b *searchBuilder) compound(children []store.SearchCondition, operator stri
 
 func (b *searchBuilder) wrap(inner string) string {
 	b.aliases++
-	return "SELECT arn FROM (" + inner + ") AS q" + strconv.Itoa(b.aliases)
+	return "SELECT id FROM (" + inner + ") AS q" + strconv.Itoa(b.aliases)
 }
 
-func (b *searchBuilder) allARNs() string {
-	b.args = append(b.args, b.account, b.region)
-	return "SELECT arn FROM certificate_search WHERE account = ? AND region = ?"
+func (b *searchBuilder) allIDs() string {
+	b.args = append(b.args, b.scope)
+	return "SELECT id FROM certificate_search WHERE scope = ?"
 }
 
 func (b *searchBuilder) match(m store.SearchMatch) (string, error) {
@@ -298,8 +313,8 @@ func (b *searchBuilder) match(m store.SearchMatch) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("unknown search field %q", m.Field)
 	}
-	base := "SELECT arn FROM certificate_search WHERE account = ? AND region = ? AND "
-	b.args = append(b.args, b.account, b.region)
+	base := "SELECT id FROM certificate_search WHERE scope = ? AND "
+	b.args = append(b.args, b.scope)
 
 	switch m.Op {
 	case store.Equals:
@@ -340,13 +355,10 @@ func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, err
 		value = strings.ToLower(value)
 	}
 
-	base := "SELECT arn FROM certificate_terms WHERE account = ? AND region = ? AND kind = ? AND "
-	b.args = append(b.args, b.account, b.region, kind)
-
 	switch m.Op {
 	case store.Equals:
-		b.args = append(b.args, value)
-		return base + "term = ?", nil
+		b.args = append(b.args, kind, value)
+		return "SELECT id FROM certificate_terms WHERE kind = ? AND term = ?", nil
 	case store.Contains:
 		if kind != termCommonName && kind != termDNSName {
 			return "", fmt.Errorf("search field %q does not take CONTAINS", m.Field)
@@ -354,25 +366,25 @@ func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, err
 		valueGrams := grams(value)
 		if len(valueGrams) == 0 {
 			// NOTE: a value shorter than gramLength has no gram to look up, so
-			// it checks every name of this kind in the account.
-			b.args = append(b.args, value)
-			return strings.Replace(base, "SELECT arn", "SELECT DISTINCT arn", 1) + b.store.dialect.containsExpr("term"), nil
+			// it checks every name of this kind in every account.
+			b.args = append(b.args, kind, value)
+			return "SELECT DISTINCT id FROM certificate_terms WHERE kind = ? AND " + b.store.dialect.containsExpr("term"), nil
 		}
 
-		// The candidates drive the query: each has every gram of the value,
-		// and its names of this kind are then read by primary key.
-		b.args = b.args[:len(b.args)-3]
+		// The candidates drive the query (CROSS JOIN keeps that order in
+		// SQLite): each has every gram of the value, and its names of this
+		// kind are then read by primary key.
 		postings := make([]string, 0, len(valueGrams))
 		for _, gram := range valueGrams {
-			postings = append(postings, "SELECT arn FROM certificate_term_grams WHERE account = ? AND region = ? AND kind = ? AND gram = ?")
-			b.args = append(b.args, b.account, b.region, kind, gram)
+			postings = append(postings, "SELECT id FROM certificate_term_grams WHERE gram = ?")
+			b.args = append(b.args, gram)
 		}
 		b.args = append(b.args, kind, value)
 		b.aliases++
 		alias := "g" + strconv.Itoa(b.aliases)
-		return "SELECT DISTINCT t.arn FROM (" + strings.Join(postings, " INTERSECT ") + ") AS " + alias +
-			" JOIN certificate_terms t ON t.arn = " + alias + ".arn AND t.kind = ?" +
-			" WHERE " + b.store.dialect.containsExpr("t.term"), nil
+		return "SELECT DISTINCT t.id FROM (" + strings.Join(postings, " INTERSECT ") + ") AS " + alias +
+			" CROSS JOIN certificate_terms t WHERE t.id = " + alias + ".id AND t.kind = ?" +
+			" AND " + b.store.dialect.containsExpr("t.term"), nil
 	default:
 		return "", fmt.Errorf("search field %q does not take operator %q", m.Field, m.Op)
 	}

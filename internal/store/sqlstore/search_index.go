@@ -1,11 +1,14 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"database/sql"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,89 +26,279 @@ const (
 // gramLength is the length of the substrings in certificate_term_grams.
 const gramLength = 3
 
-// writeSearchIndex replaces the search rows of cert in tx, so they change
-// in the same transaction as the certificate.
+// writeSearchIndex writes the search rows of cert in tx, so they change in
+// the same transaction as the certificate. An update keeps the
+// certificate's id, and rewrites its terms only when they changed.
 func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Certificate) error {
-	for _, table := range []string{"certificate_search", "certificate_terms", "certificate_term_grams"} {
-		if _, err := s.exec(ctx, tx, `DELETE FROM `+table+` WHERE arn = ?`, cert.ARN); err != nil {
-			return fmt.Errorf("clear %s: %w", table, err)
-		}
-	}
-
-	if err := s.insertSearchRow(ctx, tx, cert); err != nil {
+	scope, err := s.writeScope(ctx, tx, cert.Account, cert.Region)
+	if err != nil {
 		return err
 	}
 
-	for _, term := range searchTerms(cert) {
-		if err := s.insertTerm(ctx, tx, cert, term); err != nil {
-			return err
-		}
+	var id int64
+	err = tx.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_search WHERE scope = ? AND arn = ?`),
+		scope, cert.ARN).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return s.insertSearchRows(ctx, tx, scope, cert)
+	case err != nil:
+		return fmt.Errorf("look up search row: %w", err)
 	}
-	return nil
+
+	if _, err := s.exec(ctx, tx, `UPDATE certificate_search SET `+searchAssignments+` WHERE id = ?`,
+		append(searchValues(cert), id)...); err != nil {
+		return fmt.Errorf("update search row: %w", err)
+	}
+
+	old, err := s.readTerms(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	terms := searchTerms(cert)
+	if slices.Equal(old, terms) {
+		return nil
+	}
+	if err := s.deleteTerms(ctx, tx, id, old); err != nil {
+		return err
+	}
+	return s.insertTerms(ctx, tx, id, terms)
 }
 
-func (s *Store) insertSearchRow(ctx context.Context, tx *sql.Tx, cert *store.Certificate) error {
-	_, err := s.exec(ctx, tx, `INSERT INTO certificate_search (
-			arn, account, region, created_at, not_before, not_after, issued_at, imported_at, revoked_at,
-			status, renewal_status, type, in_use, exported, export_option, managed_by, validation_method,
-			key_algorithm, serial, common_name, renewal_eligibility, key_pair_origin, root_hierarchy_type,
-			acme_endpoint_arn, acme_account_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		cert.ARN, cert.Account, cert.Region,
+// insertSearchRows indexes a certificate that has no search row yet. When
+// another node's committed transaction indexed it first, as two nodes
+// opening a PostgreSQL database after the rebuild migration can, it leaves
+// that node's rows.
+func (s *Store) insertSearchRows(ctx context.Context, tx *sql.Tx, scope int64, cert *store.Certificate) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.dialect.bind(`INSERT INTO certificate_search (scope, arn, `+searchColumnList+`)
+		VALUES (?, ?, `+placeholders(len(searchValueColumns))+`)
+		ON CONFLICT (scope, arn) DO NOTHING RETURNING id`),
+		append([]any{scope, cert.ARN}, searchValues(cert)...)...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("insert search row: %w", err)
+	}
+	return s.insertTerms(ctx, tx, id, searchTerms(cert))
+}
+
+// searchValueColumns are the certificate_search columns that searchValues
+// fills, in its order.
+var searchValueColumns = []string{
+	"created_at", "not_before", "not_after", "issued_at", "imported_at", "revoked_at",
+	"status", "renewal_status", "type", "in_use", "exported", "export_option", "managed_by", "validation_method",
+	"key_algorithm", "serial", "common_name", "renewal_eligibility", "key_pair_origin", "root_hierarchy_type",
+	"acme_endpoint_arn", "acme_account_id",
+}
+
+var (
+	searchColumnList  = strings.Join(searchValueColumns, ", ")
+	searchAssignments = strings.Join(searchValueColumns, " = ?, ") + " = ?"
+)
+
+func searchValues(cert *store.Certificate) []any {
+	return []any{
 		optionalSeconds(cert.CreatedAt), optionalSeconds(cert.NotBefore), optionalSeconds(cert.NotAfter),
 		optionalSeconds(cert.IssuedAt), optionalSeconds(cert.ImportedAt), optionalSeconds(cert.RevokedAt),
 		cert.Status, renewalStatusOf(cert), cert.Type, boolInt(len(cert.InUseBy) > 0), boolInt(cert.Exported),
 		cert.ExportOption, cert.ManagedBy, cert.ValidationMethod,
 		cert.KeyAlgorithm, cert.Serial, commonName(cert), cert.RenewalEligibility, keyPairOrigin(cert.Type),
-		"", "", "")
+		"", "", "",
+	}
+}
+
+// insertTerms writes the terms of certificate id and the grams of its
+// names, each table in one statement.
+func (s *Store) insertTerms(ctx context.Context, tx *sql.Tx, id int64, terms []searchTerm) error {
+	if len(terms) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(terms))
+	for _, term := range terms {
+		args = append(args, id, term.kind, term.value)
+	}
+	_, err := s.exec(ctx, tx, `INSERT INTO certificate_terms (id, kind, term) VALUES `+
+		valueRows(len(terms), 3)+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
-		return fmt.Errorf("insert search row: %w", err)
+		return fmt.Errorf("insert search terms: %w", err)
+	}
+
+	termGrams := namesGrams(terms)
+	if len(termGrams) == 0 {
+		return nil
+	}
+	args = make([]any, 0, 2*len(termGrams))
+	for _, gram := range termGrams {
+		args = append(args, gram, id)
+	}
+	_, err = s.exec(ctx, tx, `INSERT INTO certificate_term_grams (gram, id) VALUES `+
+		valueRows(len(termGrams), 2)+` ON CONFLICT DO NOTHING`, args...)
+	if err != nil {
+		return fmt.Errorf("insert search grams: %w", err)
 	}
 	return nil
 }
 
-func (s *Store) insertTerm(ctx context.Context, tx *sql.Tx, cert *store.Certificate, term searchTerm) error {
-	_, err := s.exec(ctx, tx, `INSERT INTO certificate_terms (arn, account, region, kind, term)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		cert.ARN, cert.Account, cert.Region, term.kind, term.value)
+// readTerms returns the stored terms of certificate id in the order
+// searchTerms makes them.
+func (s *Store) readTerms(ctx context.Context, tx *sql.Tx, id int64) ([]searchTerm, error) {
+	rows, err := tx.QueryContext(ctx, s.dialect.bind(`SELECT kind, term FROM certificate_terms WHERE id = ?`), id)
 	if err != nil {
-		return fmt.Errorf("insert search term: %w", err)
+		return nil, fmt.Errorf("read search terms: %w", err)
 	}
+	defer rows.Close()
 
-	if term.kind != termCommonName && term.kind != termDNSName {
-		return nil
+	var terms []searchTerm
+	for rows.Next() {
+		var term searchTerm
+		if err := rows.Scan(&term.kind, &term.value); err != nil {
+			return nil, fmt.Errorf("read search terms: %w", err)
+		}
+		terms = append(terms, term)
 	}
-	for _, gram := range grams(term.value) {
-		_, err := s.exec(ctx, tx, `INSERT INTO certificate_term_grams (arn, account, region, kind, gram)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			cert.ARN, cert.Account, cert.Region, term.kind, gram)
-		if err != nil {
-			return fmt.Errorf("insert search gram: %w", err)
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read search terms: %w", err)
+	}
+	sortTerms(terms)
+	return terms, nil
+}
+
+// deleteTerms removes the terms of certificate id and the grams of their
+// names. The gram table has no index by id, so the grams to delete are
+// worked out from the terms.
+func (s *Store) deleteTerms(ctx context.Context, tx *sql.Tx, id int64, terms []searchTerm) error {
+	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_terms WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete search terms: %w", err)
+	}
+	for _, gram := range namesGrams(terms) {
+		if _, err := s.exec(ctx, tx, `DELETE FROM certificate_term_grams WHERE gram = ? AND id = ?`, gram, id); err != nil {
+			return fmt.Errorf("delete search grams: %w", err)
 		}
 	}
 	return nil
 }
 
-// indexMissing writes the search rows of certificates stored before the
-// search tables existed. It runs once at open and finds nothing to do after.
+// deleteSearchRows removes every search row of a certificate, before the
+// certificate itself goes.
+func (s *Store) deleteSearchRows(ctx context.Context, tx *sql.Tx, account, region, arn string) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT s.id FROM certificate_search s
+		JOIN certificate_scopes p ON p.id = s.scope
+		WHERE p.account = ? AND p.region = ? AND s.arn = ?`), account, region, arn).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up search row: %w", err)
+	}
+
+	terms, err := s.readTerms(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteTerms(ctx, tx, id, terms); err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_search WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete search row: %w", err)
+	}
+	return nil
+}
+
+// valueRows returns rows groups of columns placeholders for a multi-row
+// VALUES list: "(?, ?), (?, ?)".
+func valueRows(rows, columns int) string {
+	row := "(" + placeholders(columns) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+}
+
+// indexBatchSize is how many certificates indexMissing indexes per
+// transaction.
+const indexBatchSize = 500
+
+// rebuildSearchSetting is the settings row that a migration which empties
+// the search tables adds, so that the next open indexes every certificate.
+const rebuildSearchSetting = "search_index_rebuild"
+
+// indexMissing writes the search rows of certificates that have none,
+// when a migration asked for it with rebuildSearchSetting, and then removes
+// the setting. It indexes them in creation order, so results that tie on
+// a sort column keep that order. Looking for them costs a scan of the
+// certificates, so an open without the setting does not look.
 func (s *Store) indexMissing(ctx context.Context) error {
-	certs, err := s.queryCertificates(ctx, s.reader, `SELECT `+prefixedCertificateColumns+`
-		FROM certificates c LEFT JOIN certificate_search s ON s.arn = c.arn
-		WHERE s.arn IS NULL`)
+	if _, err := s.GetSetting(ctx, rebuildSearchSetting); errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+
+	if err := s.indexUnindexed(ctx); err != nil {
+		return err
+	}
+	return s.DeleteSetting(ctx, rebuildSearchSetting)
+}
+
+func (s *Store) indexUnindexed(ctx context.Context) error {
+	// The first query reads only the covering index of (account, region,
+	// created_at, arn), not the certificate rows.
+	rows, err := s.reader.QueryContext(ctx, `SELECT c.account, c.region, c.arn
+		FROM certificates c
+		WHERE NOT EXISTS (SELECT 1 FROM certificate_search s JOIN certificate_scopes p ON p.id = s.scope
+			WHERE p.account = c.account AND p.region = c.region AND s.arn = c.arn)
+		ORDER BY c.created_at, c.arn`)
 	if err != nil {
 		return fmt.Errorf("find certificates without search rows: %w", err)
 	}
+	var missing [][3]string
+	for rows.Next() {
+		var key [3]string
+		if err := rows.Scan(&key[0], &key[1], &key[2]); err != nil {
+			rows.Close()
+			return fmt.Errorf("find certificates without search rows: %w", err)
+		}
+		missing = append(missing, key)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find certificates without search rows: %w", err)
+	}
 
-	for _, cert := range certs {
-		err := s.write(ctx, func(tx *sql.Tx) error { return s.writeSearchIndex(ctx, tx, cert) })
-		if err != nil {
-			return fmt.Errorf("index certificate %s: %w", cert.ARN, err)
+	for start := 0; start < len(missing); start += indexBatchSize {
+		batch := missing[start:min(start+indexBatchSize, len(missing))]
+		if err := s.indexBatch(ctx, batch); err != nil {
+			return err
 		}
 	}
-	if len(certs) > 0 {
-		s.logger.Info("indexed certificates for search", "count", len(certs))
+	if len(missing) > 0 {
+		s.logger.Info("indexed certificates for search", "count", len(missing))
 	}
 	return nil
+}
+
+func (s *Store) indexBatch(ctx context.Context, batch [][3]string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for _, key := range batch {
+			var row certRow
+			err := tx.QueryRowContext(ctx, s.dialect.bind(`SELECT `+certificateColumns+`
+				FROM certificates WHERE arn = ? AND account = ? AND region = ?`),
+				key[2], key[0], key[1]).Scan(row.scanTargets()...)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("read certificate %s: %w", key[2], err)
+			}
+			cert, err := row.certificate()
+			if err != nil {
+				return err
+			}
+			if err := s.writeSearchIndex(ctx, tx, cert); err != nil {
+				return fmt.Errorf("index certificate %s: %w", cert.ARN, err)
+			}
+		}
+		return nil
+	})
 }
 
 type searchTerm struct {
@@ -132,7 +325,33 @@ func searchTerms(cert *store.Certificate) []searchTerm {
 	if len(cert.ExtendedKeyUsages) == 0 {
 		terms = append(terms, searchTerm{termExtendedKeyUsage, "NONE"})
 	}
-	return terms
+	sortTerms(terms)
+	return slices.Compact(terms)
+}
+
+// sortTerms sorts terms by kind and value, so two sets compare with slices.Equal.
+func sortTerms(terms []searchTerm) {
+	slices.SortFunc(terms, func(a, b searchTerm) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.value, b.value))
+	})
+}
+
+// namesGrams returns the distinct grams of the CN and DNS terms.
+func namesGrams(terms []searchTerm) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, term := range terms {
+		if term.kind != termCommonName && term.kind != termDNSName {
+			continue
+		}
+		for _, gram := range grams(term.value) {
+			if !seen[gram] {
+				seen[gram] = true
+				out = append(out, gram)
+			}
+		}
+	}
+	return out
 }
 
 // commonName returns the subject common name: the one in the certificate
@@ -200,4 +419,57 @@ func renewalStatusOf(cert *store.Certificate) string {
 		return ""
 	}
 	return cert.Renewal.Status
+}
+
+// scopeKey is the account and region of a certificate_scopes row.
+type scopeKey struct {
+	account string
+	region  string
+}
+
+// writeScope returns the id of the scope of account and region, creating
+// it in tx when missing.
+func (s *Store) writeScope(ctx context.Context, tx *sql.Tx, account, region string) (int64, error) {
+	key := scopeKey{account, region}
+	if id, ok := s.scopes.Load(key); ok {
+		return id.(int64), nil
+	}
+
+	_, err := s.exec(ctx, tx, `INSERT INTO certificate_scopes (account, region) VALUES (?, ?)
+		ON CONFLICT (account, region) DO NOTHING`, account, region)
+	if err != nil {
+		return 0, fmt.Errorf("create search scope: %w", err)
+	}
+
+	var id int64
+	err = tx.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`),
+		account, region).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("read search scope: %w", err)
+	}
+	// The cache is filled only by readScope, from committed rows, because
+	// the row read here may belong to an earlier write of the same SQLite
+	// group commit, which a failed commit would take away with it.
+	return id, nil
+}
+
+// readScope returns the id of the scope of account and region, or false
+// when no certificate was ever stored there.
+func (s *Store) readScope(ctx context.Context, account, region string) (int64, bool, error) {
+	key := scopeKey{account, region}
+	if id, ok := s.scopes.Load(key); ok {
+		return id.(int64), true, nil
+	}
+
+	var id int64
+	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`),
+		account, region).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read search scope: %w", err)
+	}
+	s.scopes.Store(key, id)
+	return id, true, nil
 }

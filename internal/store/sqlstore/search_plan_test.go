@@ -36,15 +36,15 @@ func TestSearchUsesIndexes(t *testing.T) {
 
 	for name, filter := range filters {
 		t.Run(name, func(t *testing.T) {
-			b := &searchBuilder{store: s, account: "1", region: "r"}
+			b := &searchBuilder{store: s, scope: 1}
 			set, err := b.set(filter)
 			if err != nil {
 				t.Fatalf("build: %v", err)
 			}
 			sqlText := `SELECT ` + prefixedCertificateColumns + ` FROM (` + set + `) AS m
-				JOIN certificate_search s ON s.arn = m.arn JOIN certificates c ON c.arn = s.arn
-				WHERE s.account = ? AND s.region = ? ORDER BY s.created_at, s.arn LIMIT 10`
-			args := append(b.args, "1", "r")
+				CROSS JOIN certificate_search s JOIN certificates c ON c.arn = s.arn
+				WHERE s.scope = ? AND s.id = m.id ORDER BY s.created_at, s.id LIMIT 10`
+			args := append(b.args, 1)
 
 			rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+sqlText, args...)
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/store"
@@ -64,6 +65,12 @@ type Store struct {
 	// pools; nil for PostgreSQL, whose driver keeps its own.
 	readerStmts *stmtCache
 	writerStmts *stmtCache
+
+	// scopes caches certificate_scopes ids by scopeKey, and chains the
+	// chains of certificate_chains by digest. Neither table has rows
+	// deleted, so an entry never goes stale.
+	scopes sync.Map
+	chains sync.Map
 }
 
 // Option changes how a store is opened.
@@ -308,6 +315,10 @@ func (s *Store) finishOpen(ctx context.Context, options []Option) error {
 		if err := s.sealClearValues(ctx); err != nil {
 			return fmt.Errorf("seal private keys stored in clear in %s: %w", s.name, err)
 		}
+	}
+
+	if err := s.moveInlineChains(ctx); err != nil {
+		return fmt.Errorf("move certificate chains in %s: %w", s.name, err)
 	}
 
 	if err := s.indexMissing(ctx); err != nil {

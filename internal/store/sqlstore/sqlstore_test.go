@@ -331,3 +331,58 @@ func TestGetCertificateDetailsOmitsKeys(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkCreateCertificatesBatch(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	const batchSize = 1000
+	if err := s.PrepareBulkLoad(ctx, 256*1024); err != nil {
+		b.Fatalf("PrepareBulkLoad: %v", err)
+	}
+
+	i := 0
+	for b.Loop() {
+		certs := make([]*store.Certificate, batchSize)
+		for j := range certs {
+			certs[j] = benchCertificate(i, created)
+			i++
+		}
+		if err := s.CreateCertificates(ctx, certs, nil); err != nil {
+			b.Fatalf("CreateCertificates: %v", err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i), "ns/certificate")
+}
+
+func BenchmarkSearchCommonName(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	const count = 10000
+
+	certs := make([]*store.Certificate, count)
+	for i := range certs {
+		certs[i] = benchCertificate(i, created)
+		certs[i].DomainName = fmt.Sprintf("host%05d.example.com", i)
+		certs[i].SubjectAlternativeNames = []string{certs[i].DomainName}
+	}
+	if err := s.CreateCertificates(ctx, certs, nil); err != nil {
+		b.Fatalf("CreateCertificates: %v", err)
+	}
+
+	i := 0
+	for b.Loop() {
+		want := certs[i%count]
+		filter := &store.SearchCondition{Match: &store.SearchMatch{Field: store.FieldCommonName, Op: store.Equals, Value: want.DomainName}}
+		found, _, err := s.SearchCertificates(ctx, store.SearchQuery{Account: want.Account, Region: want.Region,
+			Filter: filter, SortBy: "CREATED_AT", Limit: 10})
+		if err != nil {
+			b.Fatalf("SearchCertificates: %v", err)
+		}
+		if len(found) != 1 {
+			b.Fatalf("SearchCertificates %s found %d certificates, want 1", want.DomainName, len(found))
+		}
+		i++
+	}
+}

@@ -55,7 +55,7 @@ func searchFixtures(t *testing.T, s store.Store, n int) []*store.Certificate {
 		if cert.Type == "IMPORTED" {
 			cert.ImportedAt = cert.CreatedAt
 		}
-		// Ties in the sort columns are common, so paging must cut on the ARN too.
+		// Ties in the sort columns are common, so paging must cut on the tie order too.
 		cert.CreatedAt = baseTime.Add(time.Duration(rng.IntN(50)) * time.Minute)
 		mustCreate(t, s, cert)
 		certs = append(certs, cert)
@@ -245,9 +245,14 @@ func testSearchSortPaging(t *testing.T, s store.Store) {
 	for sortBy, key := range keys {
 		for _, order := range []store.SortOrder{store.Ascending, store.Descending} {
 			t.Run(sortBy+" "+string(order), func(t *testing.T) {
+				// Ties come in the order the certificates were created.
+				created := map[string]int{}
+				for i, cert := range certs {
+					created[cert.ARN] = i
+				}
 				sorted := slices.Clone(certs)
 				slices.SortFunc(sorted, func(a, b *store.Certificate) int {
-					c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a.ARN, b.ARN))
+					c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(created[a.ARN], created[b.ARN]))
 					if order == store.Descending {
 						return -c
 					}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	mathrand "math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/acm/types"
+)
+
+// latency summarizes the durations of one kind of call, in milliseconds.
+type latency struct {
+	Calls int     `json:"calls"`
+	P50   float64 `json:"p50_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+func summarize(durations []time.Duration) latency {
+	if len(durations) == 0 {
+		return latency{}
+	}
+	sorted := slices.Clone(durations)
+	slices.Sort(sorted)
+	at := func(q float64) float64 {
+		i := int(q * float64(len(sorted)-1))
+		return float64(sorted[i].Microseconds()) / 1000
+	}
+	return latency{Calls: len(sorted), P50: at(0.50), P99: at(0.99), Max: at(1)}
+}
+
+// measureAPI times ListCertificates and SearchCertificates against the
+// server at endpoint, which holds the certificates of loaded.
+func measureAPI(ctx context.Context, endpoint string, l loaded, samples int, res *result) error {
+	client := acm.New(acm.Options{
+		Region:       loadRegion,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+
+	fmt.Println("  walking every ListCertificates page of 1000")
+	walk, tokens, err := walkList(ctx, client, l.count)
+	if err != nil {
+		return err
+	}
+	res.ListWalk1000 = summarize(walk)
+
+	fmt.Println("  repeating pages of 1000 at several offsets")
+	var offsets []time.Duration
+	for _, token := range tokens {
+		for range max(1, samples/len(tokens)) {
+			d, _, err := listPage(ctx, client, token, aws.Int32(1000))
+			if err != nil {
+				return err
+			}
+			offsets = append(offsets, d)
+		}
+	}
+	res.ListOffsets1000 = summarize(offsets)
+
+	fmt.Println("  pages of the default size")
+	var defaults []time.Duration
+	var token *string
+	for range samples {
+		d, next, err := listPage(ctx, client, token, nil)
+		if err != nil {
+			return err
+		}
+		defaults = append(defaults, d)
+		token = next
+	}
+	res.ListDefault = summarize(defaults)
+
+	fmt.Println("  searching by common name")
+	res.SearchCommonName, err = timeSearches(ctx, client, samples, l.count, types.ComparisonOperatorEquals, commonName)
+	if err != nil {
+		return err
+	}
+	fmt.Println("  searching by common name substring")
+	res.SearchContains, err = timeSearches(ctx, client, max(1, samples/3), l.count, types.ComparisonOperatorContains,
+		func(i int) string { return fmt.Sprintf("-%07d.", i) })
+	return err
+}
+
+// walkList reads every page of 1000 once, and returns their durations and
+// the tokens of the first page and of pages at 25, 50, 75 and 99 % of the walk.
+func walkList(ctx context.Context, client *acm.Client, count int) ([]time.Duration, []*string, error) {
+	pages := (count + 999) / 1000
+	marks := map[int]bool{0: true, pages / 4: true, pages / 2: true, pages * 3 / 4: true, pages * 99 / 100: true}
+	var durations []time.Duration
+	var tokens []*string
+	var token *string
+	seen := 0
+	for page := 0; ; page++ {
+		if marks[page] {
+			tokens = append(tokens, token)
+		}
+		d, next, n, err := listPageCount(ctx, client, token, aws.Int32(1000))
+		if err != nil {
+			return nil, nil, err
+		}
+		durations = append(durations, d)
+		seen += n
+		if next == nil {
+			break
+		}
+		token = next
+	}
+	if seen != count {
+		return nil, nil, fmt.Errorf("ListCertificates walk returned %d certificates, want %d", seen, count)
+	}
+	return durations, tokens, nil
+}
+
+func listPage(ctx context.Context, client *acm.Client, token *string, maxItems *int32) (time.Duration, *string, error) {
+	d, next, _, err := listPageCount(ctx, client, token, maxItems)
+	return d, next, err
+}
+
+func listPageCount(ctx context.Context, client *acm.Client, token *string, maxItems *int32) (time.Duration, *string, int, error) {
+	started := time.Now()
+	out, err := client.ListCertificates(ctx, &acm.ListCertificatesInput{NextToken: token, MaxItems: maxItems})
+	d := time.Since(started)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("ListCertificates: %w", err)
+	}
+	return d, out.NextToken, len(out.CertificateSummaryList), nil
+}
+
+// timeSearches runs SearchCertificates calls for the common name (or part
+// of it) of random certificates, and fails unless each finds its
+// certificate.
+func timeSearches(ctx context.Context, client *acm.Client, samples, count int, op types.ComparisonOperator, value func(int) string) (latency, error) {
+	var durations []time.Duration
+	for range samples {
+		i := mathrand.IntN(count)
+		filter := &types.CertificateFilterStatementMemberFilter{Value: &types.CertificateFilterMemberX509AttributeFilter{
+			Value: &types.X509AttributeFilterMemberSubject{Value: &types.SubjectFilterMemberCommonName{
+				Value: types.CommonNameFilter{Value: aws.String(value(i)), ComparisonOperator: op},
+			}},
+		}}
+		started := time.Now()
+		out, err := client.SearchCertificates(ctx, &acm.SearchCertificatesInput{FilterStatement: filter})
+		durations = append(durations, time.Since(started))
+		if err != nil {
+			return latency{}, fmt.Errorf("SearchCertificates %s %q: %w", op, value(i), err)
+		}
+		if !foundName(out, commonName(i)) {
+			return latency{}, fmt.Errorf("SearchCertificates %s %q did not return %s", op, value(i), commonName(i))
+		}
+	}
+	return summarize(durations), nil
+}
+
+func foundName(out *acm.SearchCertificatesOutput, name string) bool {
+	for _, r := range out.Results {
+		if r.X509Attributes != nil && r.X509Attributes.Subject != nil &&
+			strings.EqualFold(aws.ToString(r.X509Attributes.Subject.CommonName), name) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// server is a running openacm process.
+type server struct {
+	cmd          *exec.Cmd
+	endpoint     string
+	startToReady time.Duration
+	done         chan error
+	stopped      bool
+}
+
+// readyTimeout bounds the wait for /readyz. Opening a large database
+// checks every sealed key first, which takes a while at a million rows.
+const readyTimeout = 15 * time.Minute
+
+// startServer starts binary on dataDir and waits until /readyz answers 200.
+// The server's log goes to server.log next to the data dir.
+func startServer(ctx context.Context, binary, dataDir, listen string) (*server, error) {
+	logFile, err := os.Create(filepath.Join(filepath.Dir(dataDir), filepath.Base(dataDir)+"-server.log"))
+	if err != nil {
+		return nil, fmt.Errorf("create server log: %w", err)
+	}
+
+	cmd := exec.Command(binary, "serve", "--listen", listen, "--data-dir", dataDir)
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}
+	s := &server{cmd: cmd, endpoint: "http://" + listen, done: make(chan error, 1)}
+	go func() {
+		s.done <- cmd.Wait()
+		logFile.Close()
+	}()
+
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		select {
+		case err := <-s.done:
+			s.stopped = true
+			return nil, fmt.Errorf("%s exited before it was ready (see %s): %v", binary, logFile.Name(), err)
+		case <-ctx.Done():
+			_ = s.stop()
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		resp, err := client.Get(s.endpoint + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				s.startToReady = time.Since(started)
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			_ = s.stop()
+			return nil, fmt.Errorf("%s not ready after %s (see %s)", binary, readyTimeout, logFile.Name())
+		}
+	}
+}
+
+// stop ends the server with SIGTERM, and kills it when it has not exited
+// within a minute.
+func (s *server) stop() error {
+	if s.stopped {
+		return nil
+	}
+	s.stopped = true
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("stop server: %w", err)
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(time.Minute):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		return errors.New("server did not stop within a minute of SIGTERM and was killed")
+	}
+}
+
+// rss returns the server's resident set size (VmRSS) in bytes.
+func (s *server) rss() (int64, error) {
+	return s.statusBytes("VmRSS")
+}
+
+// peakRSS returns the server's peak resident set size (VmHWM) in bytes.
+func (s *server) peakRSS() (int64, error) {
+	return s.statusBytes("VmHWM")
+}
+
+// statusBytes reads a "kB" field of /proc/PID/status.
+func (s *server) statusBytes(field string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read server memory: %w", err)
+	}
+	defer f.Close()
+
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		name, value, ok := strings.Cut(scanner.Text(), ":")
+		if !ok || name != field {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse %s %q: %w", field, value, err)
+		}
+		return kb * 1024, nil
+	}
+	if err := scanner.Err(); err != nil {
+		return 0, fmt.Errorf("read server memory: %w", err)
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, s.cmd.Process.Pid)
+}
+
+// databaseBytes returns the size of the SQLite database and its WAL.
+func databaseBytes(dataDir string) (int64, error) {
+	var total int64
+	for _, name := range []string{"openacm.db", "openacm.db-wal"} {
+		info, err := os.Stat(filepath.Join(dataDir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("measure database: %w", err)
+		}
+		total += info.Size()
+	}
+	return total, nil
+}
