@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -99,6 +100,9 @@ type Pool struct {
 	// active is the number of keys being generated. Guarded by mu.
 	active  int
 	running bool
+	// unreturned is set when keys were generated since the pool last
+	// returned free memory to the operating system. Guarded by mu.
+	unreturned bool
 
 	inFlight atomic.Int64
 	serial   atomic.Uint64
@@ -307,6 +311,8 @@ func (p *Pool) generate() {
 		p.active--
 		if err != nil {
 			q.pending--
+		} else {
+			p.unreturned = true
 		}
 		p.mu.Unlock()
 
@@ -328,16 +334,31 @@ func (p *Pool) nextQueue() *queue {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.running {
-		if p.active < p.generatorLimit() {
-			if q := p.queueWithRoom(); q != nil {
-				q.pending++
-				p.active++
-				return q
-			}
+		full := p.queueWithRoom() == nil
+		if !full && p.active < p.generatorLimit() {
+			q := p.queueWithRoom()
+			q.pending++
+			p.active++
+			return q
+		}
+		if full && p.active == 0 && p.unreturned {
+			p.unreturned = false
+			p.mu.Unlock()
+			p.returnMemory()
+			p.mu.Lock()
+			continue
 		}
 		p.changed.Wait()
 	}
 	return nil
+}
+
+// returnMemory returns the heap that generation left behind to the
+// operating system once the pool is full. Generating an RSA key allocates
+// many times the key's size, and the runtime would otherwise keep that
+// memory for minutes while the server idles.
+func (p *Pool) returnMemory() {
+	debug.FreeOSMemory()
 }
 
 func (p *Pool) generatorLimit() int {
