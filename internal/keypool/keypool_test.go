@@ -257,3 +257,39 @@ func TestHoldLowersGeneratorLimit(t *testing.T) {
 		t.Fatalf("limit after release = %d, want 4", got)
 	}
 }
+
+// BenchmarkTake compares generating a key in Take (inline) with handing
+// out a key already in the pool, which opens its sealed PEM (open).
+func BenchmarkTake(b *testing.B) {
+	keyring, err := keys.NewKeyring(make([]byte, keys.KeySize))
+	if err != nil {
+		b.Fatalf("NewKeyring: %v", err)
+	}
+	for _, algorithm := range []string{issuance.ECP256, issuance.RSA2048} {
+		b.Run(algorithm+"/inline", func(b *testing.B) {
+			var pool *Pool
+			for b.Loop() {
+				if _, err := pool.Take(context.Background(), algorithm); err != nil {
+					b.Fatalf("Take: %v", err)
+				}
+			}
+		})
+		b.Run(algorithm+"/open", func(b *testing.B) {
+			pool, err := New(Options{Sizes: map[string]int{algorithm: 1}, Sealer: keyring})
+			if err != nil {
+				b.Fatalf("New: %v", err)
+			}
+			sealed, err := pool.generateSealed(algorithm)
+			if err != nil {
+				b.Fatalf("generateSealed: %v", err)
+			}
+			q := pool.queues[algorithm]
+			for b.Loop() {
+				q.pending++
+				if _, err := pool.handOut(q, sealed); err != nil {
+					b.Fatalf("handOut: %v", err)
+				}
+			}
+		})
+	}
+}
