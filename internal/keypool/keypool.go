@@ -53,9 +53,9 @@ type Options struct {
 	// Generators is how many keys are generated at once while no
 	// foreground work is in flight; at least 1.
 	Generators int
-	// BusyGenerators is how many keys are generated at once while
-	// foreground work (see Hold) is in flight, so that generation leaves
-	// cores to API requests. It is at least 1 and at most Generators.
+	// BusyGenerators is how many keys are generated at once while the
+	// server is busy (see Hold), so that generation leaves cores to API
+	// requests. It is at least 1 and at most Generators.
 	BusyGenerators int
 	// Sealer seals pooled keys in memory.
 	Sealer Sealer
@@ -85,6 +85,12 @@ type queue struct {
 	waiting int
 }
 
+// quietPeriod is how long after the last foreground work the pool counts
+// the server as idle. A client that sends requests in a loop leaves gaps
+// of a few milliseconds, and a key started in such a gap would take cores
+// from that client's next requests for tens of milliseconds.
+const quietPeriod = 100 * time.Millisecond
+
 // Pool keeps keys of each configured algorithm ready. A nil *Pool is valid
 // and generates every key in Take.
 type Pool struct {
@@ -105,7 +111,11 @@ type Pool struct {
 	unreturned bool
 
 	inFlight atomic.Int64
-	serial   atomic.Uint64
+	// lastRelease is when foreground work last ended, as time since epoch,
+	// so comparisons use the monotonic clock.
+	lastRelease atomic.Int64
+	epoch       time.Time
+	serial      atomic.Uint64
 
 	// Counters for logs and tests.
 	taken     atomic.Int64
@@ -125,7 +135,7 @@ func New(options Options) (*Pool, error) {
 		options.Logger = slog.New(slog.DiscardHandler)
 	}
 
-	p := &Pool{options: options, logger: options.Logger, queues: map[string]*queue{}}
+	p := &Pool{options: options, logger: options.Logger, queues: map[string]*queue{}, epoch: time.Now()}
 	p.changed = sync.NewCond(&p.mu)
 	for _, algorithm := range sortedAlgorithms(options.Sizes) {
 		size := options.Sizes[algorithm]
@@ -253,8 +263,10 @@ func (p *Pool) isRunning() bool {
 }
 
 // Hold marks foreground work, such as an API request, as in flight until
-// the returned function is called. While any is held, at most
-// BusyGenerators keys are generated at once. Keys already being generated
+// the returned function is called. The server counts as busy while any is
+// held and for quietPeriod after. While busy, at most BusyGenerators keys
+// are generated at once, and only for callers of Take that wait or for
+// algorithms whose pool is under half full. Keys already being generated
 // finish, so the limit takes effect within one key's generation time.
 func (p *Pool) Hold() (release func()) {
 	if p == nil {
@@ -262,12 +274,19 @@ func (p *Pool) Hold() (release func()) {
 	}
 	p.inFlight.Add(1)
 	return func() {
-		if p.inFlight.Add(-1) == 0 {
-			p.mu.Lock()
-			p.changed.Broadcast()
-			p.mu.Unlock()
-		}
+		p.lastRelease.Store(int64(time.Since(p.epoch)))
+		p.inFlight.Add(-1)
 	}
+}
+
+// busy reports whether foreground work is in flight or ended less than
+// quietPeriod ago.
+func (p *Pool) busy() bool {
+	if p.inFlight.Load() > 0 {
+		return true
+	}
+	last := p.lastRelease.Load()
+	return last != 0 && time.Since(p.epoch)-time.Duration(last) < quietPeriod
 }
 
 // Run fills the pool with Generators goroutines until ctx ends. Take waits
@@ -291,11 +310,31 @@ func (p *Pool) Run(ctx context.Context) {
 	defer stop()
 
 	var group sync.WaitGroup
+	group.Go(func() { p.recheckWhileBusy(ctx) })
 	for range p.options.Generators {
 		group.Go(p.generate)
 	}
 	group.Wait()
 	p.logger.Info("key pool stopped", "generated", p.generated.Load(), "taken", p.taken.Load(), "generated_inline", p.inline.Load())
+}
+
+// recheckWhileBusy wakes waiting generators every quietPeriod while a
+// queue has room, because the end of a busy spell signals nothing else.
+func (p *Pool) recheckWhileBusy(ctx context.Context) {
+	ticker := time.NewTicker(quietPeriod)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		p.mu.Lock()
+		if p.queueToFill(false) != nil {
+			p.changed.Broadcast()
+		}
+		p.mu.Unlock()
+	}
 }
 
 // generate is one generator goroutine: it fills queues until the pool stops.
@@ -334,14 +373,13 @@ func (p *Pool) nextQueue() *queue {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.running {
-		full := p.queueWithRoom() == nil
-		if !full && p.active < p.generatorLimit() {
-			q := p.queueWithRoom()
+		busy := p.busy()
+		if q := p.queueToFill(busy); q != nil && p.active < p.generatorLimit(busy) {
 			q.pending++
 			p.active++
 			return q
 		}
-		if full && p.active == 0 && p.unreturned {
+		if p.active == 0 && p.unreturned && p.queueToFill(false) == nil {
 			p.unreturned = false
 			p.mu.Unlock()
 			p.returnMemory()
@@ -361,16 +399,17 @@ func (p *Pool) returnMemory() {
 	debug.FreeOSMemory()
 }
 
-func (p *Pool) generatorLimit() int {
-	if p.inFlight.Load() > 0 {
+func (p *Pool) generatorLimit(busy bool) int {
+	if busy {
 		return p.options.BusyGenerators
 	}
 	return p.options.Generators
 }
 
-// queueWithRoom returns the queue to generate for next, or nil when every
-// queue is full. The caller holds mu.
-func (p *Pool) queueWithRoom() *queue {
+// queueToFill returns the queue to generate for next, or nil when none
+// needs a key now: every queue is full or, while busy, every queue is at
+// least half full and no caller of Take waits. The caller holds mu.
+func (p *Pool) queueToFill(busy bool) *queue {
 	var first *queue
 	for _, q := range p.order {
 		if q.pending >= q.size {
@@ -378,6 +417,9 @@ func (p *Pool) queueWithRoom() *queue {
 		}
 		if q.waiting > 0 {
 			return q
+		}
+		if busy && 2*q.pending >= q.size {
+			continue
 		}
 		if first == nil {
 			first = q

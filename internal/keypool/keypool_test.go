@@ -240,21 +240,61 @@ func TestTakeStopsWithContext(t *testing.T) {
 	}
 }
 
-func TestHoldLowersGeneratorLimit(t *testing.T) {
+func TestHoldMakesPoolBusy(t *testing.T) {
 	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 1}, Generators: 4, BusyGenerators: 1, Sealer: testKeyring(t)})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	if got := pool.generatorLimit(); got != 4 {
+	if pool.busy() {
+		t.Fatal("a new pool is busy")
+	}
+	if got := pool.generatorLimit(false); got != 4 {
 		t.Fatalf("idle limit = %d, want 4", got)
 	}
-	release := pool.Hold()
-	if got := pool.generatorLimit(); got != 1 {
+	if got := pool.generatorLimit(true); got != 1 {
 		t.Fatalf("busy limit = %d, want 1", got)
 	}
+
+	release := pool.Hold()
+	if !pool.busy() {
+		t.Fatal("pool is not busy while work is held")
+	}
 	release()
-	if got := pool.generatorLimit(); got != 4 {
-		t.Fatalf("limit after release = %d, want 4", got)
+	if !pool.busy() {
+		t.Fatal("pool is not busy right after work ended")
+	}
+	pool.lastRelease.Store(int64(time.Since(pool.epoch) - 2*quietPeriod))
+	if pool.busy() {
+		t.Fatal("pool is busy a quiet period after work ended")
+	}
+}
+
+func TestBusyPoolFillsOnlyLowOrAwaitedQueues(t *testing.T) {
+	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 4}, Sealer: testKeyring(t)})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	q := pool.queues[issuance.ECP256]
+	cases := []struct {
+		name             string
+		pending, waiting int
+		busy             bool
+		want             bool
+	}{
+		{"idle with room", 3, 0, false, true},
+		{"idle and full", 4, 0, false, false},
+		{"busy and half full", 2, 0, true, false},
+		{"busy under half full", 1, 0, true, true},
+		{"busy with a waiting caller", 3, 1, true, true},
+		{"busy, full, waiting caller", 4, 1, true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q.pending, q.waiting = tc.pending, tc.waiting
+			if got := pool.queueToFill(tc.busy) != nil; got != tc.want {
+				t.Fatalf("queueToFill(busy=%v) found a queue = %v, want %v", tc.busy, got, tc.want)
+			}
+		})
 	}
 }
 
