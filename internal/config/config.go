@@ -176,8 +176,8 @@ func (c *Config) Flags() []Flag {
 		durationFlag(&c.WorkerInterval, "worker-interval", "longest wait between passes of the background worker, so pending work left by another node is picked up"),
 		durationFlag(&c.WorkerLease, "worker-lease", "how long a node may work on a pending certificate before another node may take it over; set it above the longest issuance"),
 		stringFlag(&c.KeyPool, "key-pool", "keys of new certificates kept ready per key algorithm, as ALGORITHM=COUNT,... such as RSA_2048=32,EC_prime256v1=0; kept in memory sealed with the master key and generated in the background; empty generates every key at issuance"),
-		intFlag(&c.KeyPoolGenerators, "key-pool-generators", "keys of --key-pool generated at once while no API request is in flight; 0 means one per core"),
-		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "keys of --key-pool generated at once while API requests are in flight, so requests keep cores; 0 means half of --key-pool-generators, at least 1"),
+		intFlag(&c.KeyPoolGenerators, "key-pool-generators", "keys of --key-pool generated at once while the server is idle; 0 means one per core"),
+		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "keys of --key-pool generated at once while the server is busy (an API request in flight or ended under 100ms ago), when only pools under half full or with issuance waiting are refilled, so requests keep cores; 0 means half of --key-pool-generators, at least 1"),
 	}
 }
 
