@@ -177,7 +177,7 @@ func (c *Config) Flags() []Flag {
 		durationFlag(&c.WorkerLease, "worker-lease", "how long a node may work on a pending certificate before another node may take it over; set it above the longest issuance"),
 		stringFlag(&c.KeyPool, "key-pool", "keys of new certificates kept ready per key algorithm, as ALGORITHM=COUNT,... such as RSA_2048=32,EC_prime256v1=0; kept in memory sealed with the master key and generated in the background; empty generates every key at issuance"),
 		intFlag(&c.KeyPoolGenerators, "key-pool-generators", "keys of --key-pool generated at once while the server is idle; 0 means one per core"),
-		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "keys of --key-pool generated at once while the server is busy (an API request in flight or ended under 100ms ago), when only pools under half full or with issuance waiting are refilled, so requests keep cores; 0 means half of --key-pool-generators, at least 1"),
+		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "fewest keys of --key-pool generated at once while the server is busy (an API request in flight or ended under 100ms ago): generation leaves one core to each request in flight down to this number, and refills only pools under half full or with issuance waiting; 0 means half of --key-pool-generators, at least 1"),
 	}
 }
 

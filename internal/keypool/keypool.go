@@ -53,9 +53,10 @@ type Options struct {
 	// Generators is how many keys are generated at once while no
 	// foreground work is in flight; at least 1.
 	Generators int
-	// BusyGenerators is how many keys are generated at once while the
-	// server is busy (see Hold), so that generation leaves cores to API
-	// requests. It is at least 1 and at most Generators.
+	// BusyGenerators is the fewest keys generated at once while the server
+	// is busy (see Hold). Generation then leaves one core to each request
+	// in flight, down to this number. It is at least 1 and at most
+	// Generators.
 	BusyGenerators int
 	// Sealer seals pooled keys in memory.
 	Sealer Sealer
@@ -264,9 +265,10 @@ func (p *Pool) isRunning() bool {
 
 // Hold marks foreground work, such as an API request, as in flight until
 // the returned function is called. The server counts as busy while any is
-// held and for quietPeriod after. While busy, at most BusyGenerators keys
-// are generated at once, and only for callers of Take that wait or for
-// algorithms whose pool is under half full. Keys already being generated
+// held and for quietPeriod after. While busy, generation leaves one core to
+// each request in flight (see generatorLimit), and keys are generated only
+// for callers of Take that wait or for algorithms whose pool is under half
+// full. Keys already being generated
 // finish, so the limit takes effect within one key's generation time.
 func (p *Pool) Hold() (release func()) {
 	if p == nil {
@@ -399,11 +401,15 @@ func (p *Pool) returnMemory() {
 	debug.FreeOSMemory()
 }
 
+// generatorLimit returns how many keys may be generated at once. While
+// busy, it leaves one generator's core to each request in flight, down to
+// BusyGenerators.
 func (p *Pool) generatorLimit(busy bool) int {
-	if busy {
-		return p.options.BusyGenerators
+	if !busy {
+		return p.options.Generators
 	}
-	return p.options.Generators
+	free := p.options.Generators - int(p.inFlight.Load())
+	return max(free, p.options.BusyGenerators)
 }
 
 // queueToFill returns the queue to generate for next, or nil when none

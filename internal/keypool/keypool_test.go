@@ -251,13 +251,26 @@ func TestHoldMakesPoolBusy(t *testing.T) {
 	if got := pool.generatorLimit(false); got != 4 {
 		t.Fatalf("idle limit = %d, want 4", got)
 	}
-	if got := pool.generatorLimit(true); got != 1 {
-		t.Fatalf("busy limit = %d, want 1", got)
+	if got := pool.generatorLimit(true); got != 4 {
+		t.Fatalf("busy limit with no request in flight = %d, want 4", got)
 	}
 
 	release := pool.Hold()
 	if !pool.busy() {
 		t.Fatal("pool is not busy while work is held")
+	}
+	if got := pool.generatorLimit(true); got != 3 {
+		t.Fatalf("busy limit with 1 request in flight = %d, want 3", got)
+	}
+	var more []func()
+	for range 5 {
+		more = append(more, pool.Hold())
+	}
+	if got := pool.generatorLimit(true); got != 1 {
+		t.Fatalf("busy limit with 6 requests in flight = %d, want BusyGenerators 1", got)
+	}
+	for _, r := range more {
+		r()
 	}
 	release()
 	if !pool.busy() {
