@@ -82,7 +82,7 @@ func (s *Service) SetCertificateState(ctx context.Context, caller Caller, in *Se
 			return nil, err
 		}
 		if in.Status != "" && in.Status != cert.Status {
-			if err := s.moveTo(cert, in); err != nil {
+			if err := s.moveTo(ctx, cert, in); err != nil {
 				return nil, err
 			}
 		}
@@ -116,11 +116,11 @@ func (s *Service) SetCertificateState(ctx context.Context, caller Caller, in *Se
 }
 
 // moveTo changes cert to in.Status and sets the fields that go with it.
-func (s *Service) moveTo(cert *store.Certificate, in *SetCertificateStateInput) error {
+func (s *Service) moveTo(ctx context.Context, cert *store.Certificate, in *SetCertificateStateInput) error {
 	now := s.clock.Now()
 	switch in.Status {
 	case StatusIssued:
-		return s.forceIssue(cert)
+		return s.forceIssue(ctx, cert)
 	case StatusFailed:
 		reason, err := enumOrDefault("FailureReason", in.FailureReason, "OTHER", failureReasons)
 		if err != nil {
@@ -153,7 +153,7 @@ func (s *Service) moveTo(cert *store.Certificate, in *SetCertificateStateInput) 
 }
 
 // forceIssue approves every name and signs the certificate unless it already has a body.
-func (s *Service) forceIssue(cert *store.Certificate) error {
+func (s *Service) forceIssue(ctx context.Context, cert *store.Certificate) error {
 	if cert.CertificatePEM != "" {
 		cert.Status = StatusIssued
 		cert.RevocationReason = ""
@@ -170,7 +170,7 @@ func (s *Service) forceIssue(cert *store.Certificate) error {
 	}
 	cert.FailureReason = ""
 	started := time.Now()
-	err := s.issue(cert)
+	err := s.issue(ctx, cert)
 	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if err != nil {
 		return fmt.Errorf("issue certificate %s: %w", cert.ARN, err)

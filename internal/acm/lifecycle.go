@@ -67,7 +67,7 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	}
 
 	started := time.Now()
-	err := s.issue(cert)
+	err := s.issue(ctx, cert)
 	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if err != nil {
 		s.auditIssue(ctx, cert, audit.ResultFailure)
@@ -166,13 +166,9 @@ func failedNameReason(validations []store.DomainValidation) string {
 	return ""
 }
 
-// issue generates the certificate's key and signs it with OpenACM's CA.
-func (s *Service) issue(cert *store.Certificate) error {
-	key, err := issuance.GenerateKey(cert.KeyAlgorithm)
-	if err != nil {
-		return err
-	}
-	keyPEM, err := issuance.MarshalPrivateKey(key)
+// issue takes a new key for the certificate and signs it with OpenACM's CA.
+func (s *Service) issue(ctx context.Context, cert *store.Certificate) error {
+	key, err := s.keys.Take(ctx, cert.KeyAlgorithm)
 	if err != nil {
 		return err
 	}
@@ -182,7 +178,7 @@ func (s *Service) issue(cert *store.Certificate) error {
 	leaf, err := s.ca.IssueLeaf(issuance.LeafRequest{
 		CommonName: cert.DomainName,
 		DNSNames:   cert.SubjectAlternativeNames,
-		PublicKey:  key.Public(),
+		PublicKey:  key.Public,
 		NotBefore:  notBefore,
 		NotAfter:   notAfter,
 		IssuerURL:  s.config.IssuerURL,
@@ -207,7 +203,7 @@ func (s *Service) issue(cert *store.Certificate) error {
 	}
 	cert.CertificatePEM = leaf.CertificatePEM
 	cert.CertificateChainPEM = s.ca.ChainPEM()
-	cert.PrivateKeyPEM = keyPEM
+	cert.PrivateKeyPEM = key.PEM
 	return nil
 }
 

@@ -105,13 +105,9 @@ func (s *Service) failPrivate(ctx context.Context, cert *store.Certificate, reas
 	return s.save(ctx, cert, "certificate failed")
 }
 
-// signPrivate generates a key, has the CA sign it and fills the certificate fields.
+// signPrivate takes a new key, has the CA sign it and fills the certificate fields.
 func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) error {
-	key, err := issuance.GenerateKey(cert.KeyAlgorithm)
-	if err != nil {
-		return err
-	}
-	keyPEM, err := issuance.MarshalPrivateKey(key)
+	key, err := s.keys.Take(ctx, cert.KeyAlgorithm)
 	if err != nil {
 		return err
 	}
@@ -122,7 +118,7 @@ func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) erro
 		ACMCertificateARN: cert.ARN,
 		DomainName:        cert.DomainName,
 		DNSNames:          cert.SubjectAlternativeNames,
-		PublicKey:         key.Public(),
+		PublicKey:         key.Public,
 		Validity:          privateValidity,
 	})
 	if err != nil {
@@ -144,7 +140,7 @@ func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) erro
 	}
 	cert.CertificatePEM = signed.CertificatePEM
 	cert.CertificateChainPEM = signed.ChainPEM
-	cert.PrivateKeyPEM = keyPEM
+	cert.PrivateKeyPEM = key.PEM
 	return nil
 }
 

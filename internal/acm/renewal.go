@@ -94,7 +94,7 @@ func (s *Service) renew(ctx context.Context, cert *store.Certificate, now time.T
 		return out, nil
 	}
 
-	if err := s.issue(cert); err != nil {
+	if err := s.issue(ctx, cert); err != nil {
 		return renewalOutcome{}, fmt.Errorf("renew certificate %s: %w", cert.ARN, err)
 	}
 	round.Status = RenewalSuccess

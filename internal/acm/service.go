@@ -13,6 +13,7 @@ import (
 
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/issuance"
+	"github.com/openacm/openacm/internal/keypool"
 	"github.com/openacm/openacm/internal/pca"
 	"github.com/openacm/openacm/internal/store"
 )
@@ -88,6 +89,13 @@ type PrivateIssuer interface {
 	ACMMayRenew(ctx context.Context, caARN, account string) (bool, error)
 }
 
+// KeySource hands out new private keys for certificates. A nil
+// *keypool.Pool is one that generates every key when it is taken.
+type KeySource interface {
+	// Take returns a key of an ACM key algorithm that no other caller got.
+	Take(ctx context.Context, algorithm string) (keypool.Key, error)
+}
+
 // Service runs the ACM operations.
 type Service struct {
 	store   store.Store
@@ -99,6 +107,7 @@ type Service struct {
 	wake    func()
 	private PrivateIssuer
 	revoked func()
+	keys    KeySource
 
 	observer Observer
 	mailer   Mailer
@@ -133,6 +142,9 @@ type Deps struct {
 	// Revoked is called after a public certificate is revoked, so the
 	// issuing CA's CRL is signed afresh; nil does nothing.
 	Revoked func()
+	// Keys hands out the keys of issued certificates; nil generates each
+	// key when the certificate is signed.
+	Keys KeySource
 }
 
 // New returns a Service. deps.DNS may be nil when config.AutoValidate is set.
@@ -144,6 +156,10 @@ func New(config Config, deps Deps) *Service {
 	revoked := deps.Revoked
 	if revoked == nil {
 		revoked = func() {}
+	}
+	var keySource KeySource = (*keypool.Pool)(nil)
+	if deps.Keys != nil {
+		keySource = deps.Keys
 	}
 	var observer Observer = noObserver{}
 	if deps.Observer != nil {
@@ -159,6 +175,7 @@ func New(config Config, deps Deps) *Service {
 		wake:    wake,
 		private: deps.Private,
 		revoked: revoked,
+		keys:    keySource,
 
 		observer: observer,
 		mailer:   deps.Mailer,

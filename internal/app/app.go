@@ -22,6 +22,7 @@ import (
 	"github.com/openacm/openacm/internal/clock"
 	"github.com/openacm/openacm/internal/config"
 	"github.com/openacm/openacm/internal/events"
+	"github.com/openacm/openacm/internal/keypool"
 	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/metrics"
 	"github.com/openacm/openacm/internal/ownca"
@@ -68,10 +69,12 @@ type App struct {
 	metrics     *metrics.Metrics
 	webhook     *events.Webhook
 	pca         *pca.Service
+	keyPool     *keypool.Pool
 
 	stopWorker context.CancelFunc
 	workerDone <-chan struct{}
 	pcaDone    chan struct{}
+	poolDone   chan struct{}
 	serveDone  chan error
 	closeOnce  sync.Once
 	closeErr   error
@@ -164,6 +167,10 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		return err
 	}
 
+	a.keyPool, err = newKeyPool(cfg, a.keyring, a.logger)
+	if err != nil {
+		return err
+	}
 	a.pca = pca.New(pca.Config{BaseURL: cfg.BaseURL(), KeyParallelism: runtime.GOMAXPROCS(0)}, st, clk, a.logger)
 	service, err := a.newService(cfg, st, clk, authority, recordKey)
 	if err != nil {
@@ -187,7 +194,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	server := api.New(service, verifier, authority, a.ready, a.logger,
 		api.WithThrottle(limiter, clk.Now), api.WithMetrics(a.metrics), api.WithStateControls(a.stateControls(service))).WithPCA(a.pca)
 	a.http = &http.Server{
-		Handler:           server.Handler(),
+		Handler:           holdKeyPool(server.Handler(), a.keyPool),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -212,6 +219,11 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 		defer close(a.pcaDone)
 		a.pca.Run(workerCtx)
 	}()
+	a.poolDone = make(chan struct{})
+	go func() {
+		defer close(a.poolDone)
+		a.keyPool.Run(workerCtx)
+	}()
 
 	a.serveDone = make(chan error, 1)
 	go func() {
@@ -223,6 +235,33 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	}()
 	a.logger.Info("openacm serving", "address", a.Addr())
 	return nil
+}
+
+// newKeyPool builds the pool of certificate keys that --key-pool sizes,
+// sealed with the master keyring.
+func newKeyPool(cfg config.Config, keyring *keys.Keyring, logger *slog.Logger) (*keypool.Pool, error) {
+	sizes, err := cfg.KeyPoolSizes()
+	if err != nil {
+		return nil, err
+	}
+	idle, busy := cfg.KeyPoolGeneratorCounts()
+	return keypool.New(keypool.Options{
+		Sizes:          sizes,
+		Generators:     idle,
+		BusyGenerators: busy,
+		Sealer:         keyring,
+		Logger:         logger,
+	})
+}
+
+// holdKeyPool marks each request in flight to the key pool, so key
+// generation leaves cores to requests.
+func holdKeyPool(next http.Handler, pool *keypool.Pool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release := pool.Hold()
+		defer release()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // defaultNodeID returns the host name and process id, plus a random
@@ -274,6 +313,7 @@ func (a *App) newService(cfg config.Config, st store.Store, clk clock.Clock, aut
 	}
 	deps.Observer = a.metrics
 	deps.Private = a.pca
+	deps.Keys = a.keyPool
 	return acm.New(serviceConfig, deps), nil
 }
 
@@ -332,6 +372,7 @@ func (a *App) Close(ctx context.Context) error {
 		a.stopWorker()
 		<-a.workerDone
 		<-a.pcaDone
+		<-a.poolDone
 		a.closeWebhook()
 		if releaseErr := a.worker.ReleaseLeases(ctx); releaseErr != nil {
 			// Not a failed stop: the leases expire on their own.

@@ -84,6 +84,11 @@ type Config struct {
 	// WorkerLease is how long a node may work on a pending certificate
 	// before another node may take it over.
 	WorkerLease time.Duration
+
+	// Settings of the pool of certificate keys; see keypool.go.
+	KeyPool               string
+	KeyPoolGenerators     int
+	KeyPoolBusyGenerators int
 }
 
 // MasterKeyEnv is the environment variable that may hold the master keys
@@ -114,6 +119,7 @@ func Default() Config {
 		CAAIdentities:            DefaultCAAIdentities,
 		WorkerInterval:           5 * time.Second,
 		WorkerLease:              time.Minute,
+		KeyPool:                  DefaultKeyPool,
 	}
 }
 
@@ -169,6 +175,9 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.NodeID, "node-id", "name of this node in worker leases and logs (default: host name and process id)"),
 		durationFlag(&c.WorkerInterval, "worker-interval", "longest wait between passes of the background worker, so pending work left by another node is picked up"),
 		durationFlag(&c.WorkerLease, "worker-lease", "how long a node may work on a pending certificate before another node may take it over; set it above the longest issuance"),
+		stringFlag(&c.KeyPool, "key-pool", "keys of new certificates kept ready per key algorithm, as ALGORITHM=COUNT,... such as RSA_2048=32,EC_prime256v1=0; kept in memory sealed with the master key and generated in the background; empty generates every key at issuance"),
+		intFlag(&c.KeyPoolGenerators, "key-pool-generators", "keys of --key-pool generated at once while the server is idle; 0 means one per core"),
+		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "fewest keys of --key-pool generated at once while the server is busy (an API request in flight or ended under 100ms ago): generation leaves one core to each request in flight down to this number, and refills only pools under half full or with issuance waiting; 0 means half of --key-pool-generators, at least 1"),
 	}
 }
 
@@ -297,6 +306,9 @@ func (c *Config) validateSecurity() error {
 		return fmt.Errorf("invalid --max-certificates %d: want 0 (no quota) or more", c.MaxCertificates)
 	}
 	if err := c.validateDomainControl(); err != nil {
+		return err
+	}
+	if err := c.validateKeyPool(); err != nil {
 		return err
 	}
 	return c.validateCluster()

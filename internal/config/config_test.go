@@ -74,6 +74,12 @@ func TestParseErrorsNameTheFlag(t *testing.T) {
 		{"store from environment", nil, map[string]string{"OPENACM_STORE": "/var/lib/openacm.db"}, "--store"},
 		{"zero worker interval", []string{"--worker-interval", "0s"}, nil, "--worker-interval"},
 		{"short worker lease", []string{"--worker-lease", "500ms"}, nil, "--worker-lease"},
+		{"key pool without count", []string{"--key-pool", "RSA_2048"}, nil, "--key-pool"},
+		{"key pool unknown algorithm", []string{"--key-pool", "DSA_1024=4"}, nil, "--key-pool"},
+		{"key pool negative count", []string{"--key-pool", "RSA_2048=-1"}, nil, "--key-pool"},
+		{"key pool listed twice", []string{"--key-pool", "RSA_2048=1,RSA_2048=2"}, nil, "--key-pool"},
+		{"negative generators", []string{"--key-pool-generators", "-1"}, nil, "--key-pool-generators"},
+		{"negative busy generators", []string{"--key-pool-busy-generators", "-1"}, nil, "--key-pool-busy-generators"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,5 +173,54 @@ func TestParseStoreURL(t *testing.T) {
 		if cfg.Store != store || !cfg.UsesPostgres() {
 			t.Errorf("Parse(OPENACM_STORE=%s): Store %q, UsesPostgres %v; want the URL and true", store, cfg.Store, cfg.UsesPostgres())
 		}
+	}
+}
+
+func TestKeyPoolSizes(t *testing.T) {
+	cfg := Default()
+	cfg.KeyPool = " RSA_2048=16, EC_prime256v1=0,RSA_4096=2 "
+	sizes, err := cfg.KeyPoolSizes()
+	if err != nil {
+		t.Fatalf("KeyPoolSizes: %v", err)
+	}
+	want := map[string]int{"RSA_2048": 16, "EC_prime256v1": 0, "RSA_4096": 2}
+	if len(sizes) != len(want) {
+		t.Fatalf("KeyPoolSizes = %v, want %v", sizes, want)
+	}
+	for algorithm, n := range want {
+		if sizes[algorithm] != n {
+			t.Errorf("size of %s = %d, want %d", algorithm, sizes[algorithm], n)
+		}
+	}
+
+	cfg.KeyPool = ""
+	if sizes, err := cfg.KeyPoolSizes(); err != nil || len(sizes) != 0 {
+		t.Errorf("empty --key-pool = %v, %v; want no sizes", sizes, err)
+	}
+}
+
+func TestKeyPoolGeneratorCounts(t *testing.T) {
+	cases := []struct {
+		name               string
+		generators, busy   int
+		wantIdle, wantBusy int
+	}{
+		{"explicit", 4, 2, 4, 2},
+		{"busy defaults to half", 4, 0, 4, 2},
+		{"busy at least one", 1, 0, 1, 1},
+		{"busy at most idle", 2, 8, 2, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Default()
+			cfg.KeyPoolGenerators, cfg.KeyPoolBusyGenerators = tc.generators, tc.busy
+			idle, busy := cfg.KeyPoolGeneratorCounts()
+			if idle != tc.wantIdle {
+				t.Errorf("idle generators = %d, want %d", idle, tc.wantIdle)
+			}
+			if busy != tc.wantBusy {
+				t.Errorf("busy generators = %d, want %d", busy, tc.wantBusy)
+			}
+		})
 	}
 }

@@ -38,6 +38,9 @@ var flagUnits = map[string]string{
 	"event-webhook-url":           "URL",
 	"store":                       "PostgreSQL URL or empty",
 	"node-id":                     "name",
+	"key-pool":                    "ALGORITHM=COUNT,... (keys per key algorithm)",
+	"key-pool-generators":         "goroutines (integer)",
+	"key-pool-busy-generators":    "goroutines (integer)",
 }
 
 func unitOf(name, byType string) string {

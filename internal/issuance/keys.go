@@ -64,6 +64,13 @@ func GenerateKey(algorithm string) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unsupported key algorithm %q", algorithm)
 }
 
+// KnownKeyAlgorithm reports whether GenerateKey accepts algorithm.
+func KnownKeyAlgorithm(algorithm string) bool {
+	_, rsaKey := rsaBitsByAlgorithm[algorithm]
+	_, ecKey := curveByAlgorithm[algorithm]
+	return rsaKey || ecKey
+}
+
 // MarshalPrivateKey encodes an RSA or ECDSA key as a PKCS #8 "PRIVATE KEY" PEM block.
 func MarshalPrivateKey(key crypto.Signer) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)

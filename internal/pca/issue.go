@@ -379,9 +379,9 @@ func (s *Service) signAndStore(ctx context.Context, spec *signingSpec, acmARN st
 // sign builds and signs the certificate. The audit events before and
 // after the signature carry no key material.
 func (s *Service) sign(spec *signingSpec) (*x509.Certificate, error) {
-	signer, err := issuance.ParsePrivateKey(spec.ca.PrivateKeyPEM)
+	material, err := s.signers.signerFor(spec.ca)
 	if err != nil {
-		return nil, fmt.Errorf("load key of %s: %w", spec.ca.ARN, err)
+		return nil, err
 	}
 
 	template, err := s.x509Template(spec)
@@ -391,9 +391,9 @@ func (s *Service) sign(spec *signingSpec) (*x509.Certificate, error) {
 
 	parent := template
 	if !spec.template.selfSigned {
-		parent, err = caCertificate(spec.ca)
-		if err != nil {
-			return nil, err
+		parent = material.cert
+		if parent == nil {
+			return nil, fmt.Errorf("certificate authority %s has no certificate", spec.ca.ARN)
 		}
 		if err := checkPathLength(parent, spec.template); err != nil {
 			return nil, err
@@ -402,7 +402,7 @@ func (s *Service) sign(spec *signingSpec) (*x509.Certificate, error) {
 
 	s.logger.Info("signing certificate", "ca_arn", spec.ca.ARN, "serial", template.SerialNumber.Text(16),
 		"template", spec.template.name, "signing_algorithm", spec.algorithm)
-	der, err := x509.CreateCertificate(rand.Reader, template, parent, spec.publicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, template, parent, spec.publicKey, material.signer)
 	if err != nil {
 		return nil, fmt.Errorf("sign certificate with %s: %w", spec.ca.ARN, err)
 	}

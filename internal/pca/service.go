@@ -42,7 +42,8 @@ type Service struct {
 	config Config
 	logger *slog.Logger
 
-	wake chan struct{}
+	wake    chan struct{}
+	signers signerCache
 	// permissionsChanged wakes ACM's worker, because a waiting renewal may now proceed.
 	permissionsChanged func()
 }

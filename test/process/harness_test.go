@@ -257,9 +257,10 @@ func apiErrorCode(err error) string {
 }
 
 // listAll returns every certificate of the default account and region,
-// whatever its status, or only those in statuses when given.
+// whatever its status and key type, or only those in statuses when given.
+// Without Includes, ListCertificates lists only RSA-2048 and RSA-1024 keys.
 func listAll(ctx context.Context, client *acm.Client, statuses ...string) ([]string, error) {
-	input := &acm.ListCertificatesInput{MaxItems: aws.Int32(1000)}
+	input := &acm.ListCertificatesInput{MaxItems: aws.Int32(1000), Includes: &types.Filters{KeyTypes: types.KeyAlgorithm("").Values()}}
 	if len(statuses) == 0 {
 		statuses = []string{"PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "VALIDATION_TIMED_OUT", "REVOKED", "FAILED"}
 	}
