@@ -339,8 +339,13 @@ func (p *Pool) recheckWhileBusy(ctx context.Context) {
 	}
 }
 
-// generate is one generator goroutine: it fills queues until the pool stops.
+// generate is one generator goroutine: it fills queues until the pool
+// stops. It runs on a thread of the lowest priority, so requests keep
+// their cores while keys are generated.
 func (p *Pool) generate() {
+	if err := lowerThreadPriority(); err != nil {
+		p.logger.Warn("lowering the priority of a key generator failed; generation competes with requests", "error", err)
+	}
 	for {
 		q := p.nextQueue()
 		if q == nil {
