@@ -91,7 +91,7 @@ def go_benchmarks(path):
 def main():
     p = argparse.ArgumentParser()
     for name in ["results", "gobench", "out", "rounds", "duration", "certificates", "idle-rss-kb", "peak-rss-kb",
-                 "restarted-rss-kb", "walk-rss-before-kb", "walk-rss-peak-kb", "ready-ms", "database-bytes", "certificate-count", "commit", "moto-version"]:
+                 "restarted-rss-kb", "key-pool", "rsa-private-count", "sustained-after", "walk-rss-before-kb", "walk-rss-peak-kb", "ready-ms", "database-bytes", "certificate-count", "commit", "moto-version"]:
         p.add_argument("--" + name, required=True)
     args = p.parse_args()
 
@@ -116,8 +116,16 @@ def main():
     w(f"Each run below went OpenACM, moto, OpenACM, moto, … for {args.rounds} rounds; a number is the median over "
       f"rounds. A timed run lasts {args.duration}; the list, private-issuance runs are bounded by count instead. "
       "Both servers and the load tool share the same cores. OpenACM ran with `--validation auto "
-      "--auto-validate-delay 1s` and a fresh SQLite data dir, so it was also validating and issuing the public "
-      "certificates requested earlier in the run.")
+      f"--auto-validate-delay 1s --key-pool RSA_2048={args.key_pool}` and a fresh SQLite data dir. Each round "
+      "began once OpenACM had issued every certificate requested before (`openacm-bench -drain`) and its key "
+      "pool had refilled. A round runs time-to-issued, then private issuance, then describe, list and search, "
+      "and last the public request runs. During a public request run OpenACM was also validating and issuing "
+      "the certificates that run requested a second earlier.")
+    w("")
+    w(f"The RSA-2048 private run requests {args.rsa_private_count} certificates, five times the pool. Its "
+      f"sustained rate counts only the certificates issued after the first {args.sustained_after}, by when "
+      "the keys generated before the run are used up, so the rate is how fast keys are generated and used "
+      "while requests arrive.")
     w("")
     w(f"The describe, list and search runs read {args.certificates} certificates imported into their own region "
       "(one RSA-2048 key, a distinct common name each). moto was left out of the runs it cannot serve: "
@@ -139,7 +147,8 @@ def main():
         ("mixed-16", "errors", "errors", None, None),
         ("search-4", "SearchCertificates/s", "rate", None, True),
         ("search-4", "SearchCertificates p99 ms", "p99_ms", "SearchCertificates", False),
-        ("private-rsa-16", "RSA-2048 private issued/s", "rate", None, True),
+        ("private-rsa-16", "RSA-2048 private issued/s, whole run", "rate", None, True),
+        ("private-rsa-16", "RSA-2048 private issued/s, sustained", "throughput_per_s", "Sustained", True),
         ("private-ec-16", "P-256 private issued/s", "rate", None, True),
         ("time-to-issued-rsa-1", "RSA-2048 time to ISSUED p50 ms", "p50_ms", "TimeToIssued", False),
         ("time-to-issued-ec-1", "P-256 time to ISSUED p50 ms", "p50_ms", "TimeToIssued", False),
@@ -206,7 +215,7 @@ def main():
     target("RequestCertificate p99 ≤ 10 ms at 4 workers", get("openacm", "public-4", "p99_ms", "RequestCertificate"), 10, False, " ms")
     goal = 0.9 * rsa_keygen_rate if rsa_keygen_rate else None
     w(f"| (RSA-2048 keys per second from BenchmarkGenerateKey on all cores: {fmt(rsa_keygen_rate)}) | | |")
-    target("private RSA-2048 issuance ≥ 90 % of that key rate", get("openacm", "private-rsa-16", "rate"), goal, True, "/s")
+    target("private RSA-2048 sustained issuance ≥ 90 % of that key rate", get("openacm", "private-rsa-16", "throughput_per_s", "Sustained"), goal, True, "/s")
     target("RSA-2048 time to ISSUED p50 ≤ 50 ms at 1 worker", get("openacm", "time-to-issued-rsa-1", "p50_ms", "TimeToIssued"), 50, False, " ms")
     target("private P-256 ≥ 1,000 issued per second", get("openacm", "private-ec-16", "rate"), 1000, True, "/s")
     target("DescribeCertificate ≥ 10× moto at 16 workers", ratio("describe-16", "rate"), 10, True, "×")

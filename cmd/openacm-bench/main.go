@@ -37,6 +37,8 @@ type options struct {
 	Label            string
 	JSONPath         string
 	IssueTimeout     time.Duration
+	SustainedAfter   int
+	Drain            bool
 }
 
 func main() {
@@ -78,6 +80,8 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.StringVar(&opts.Label, "label", "", "name of the target in the report, such as openacm or moto")
 	fs.StringVar(&opts.JSONPath, "json", "", "file to append one JSON line of results per scenario to")
 	fs.DurationVar(&opts.IssueTimeout, "issue-timeout", 2*time.Minute, "how long request-private waits for its certificates to be issued")
+	fs.BoolVar(&opts.Drain, "drain", false, "run no scenario: wait until no certificate of -region is PENDING_VALIDATION, for at most -issue-timeout")
+	fs.IntVar(&opts.SustainedAfter, "sustained-after", 0, "request-private also reports the issuance rate after this many certificates are issued, so keys a server kept ready beforehand do not count")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}

@@ -43,6 +43,10 @@ func (res *result) addErrors(errs map[string]int) {
 // run runs each selected scenario in turn and prints its report.
 func run(ctx context.Context, opts options, out io.Writer) error {
 	b := newBench(opts)
+	if opts.Drain {
+		return drain(ctx, b, out)
+	}
+
 	failed := 0
 	for _, name := range opts.Scenarios {
 		s, _ := findScenario(name)

@@ -81,7 +81,7 @@ type bench struct {
 	// caArn is the private CA, created by the first private scenario.
 	caArn string
 	// requested are the private certificates request-private submitted, per worker.
-	requested [][]string
+	requested [][]requestedCertificate
 }
 
 func newBench(opts options) *bench {
