@@ -547,9 +547,23 @@ type scopeKey struct {
 // writeScope returns the id of the scope of account and region, creating
 // it in tx when missing.
 func (s *Store) writeScope(ctx context.Context, tx *sql.Tx, account, region string) (int64, error) {
-	key := scopeKey{account, region}
-	if id, ok := s.scopes.Load(key); ok {
+	if id, ok := s.scopes.Load(scopeKey{account, region}); ok {
 		return id.(int64), nil
+	}
+
+	// On SQLite, readScope finds a scope committed before this write on
+	// the reader pool and caches it, so only the first write of a scope
+	// runs the statements below. PostgreSQL reads and writes through one
+	// pool, and a transaction waiting there for a second connection could
+	// wait forever when every connection holds a transaction.
+	if s.committer != nil {
+		id, found, err := s.readScope(ctx, account, region)
+		if err != nil {
+			return 0, err
+		}
+		if found {
+			return id, nil
+		}
 	}
 
 	_, err := s.exec(ctx, tx, `INSERT INTO certificate_scopes (account, region) VALUES (?, ?)
@@ -579,7 +593,7 @@ func (s *Store) readScope(ctx context.Context, account, region string) (int64, b
 	}
 
 	var id int64
-	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`),
+	err := s.queryRow(ctx, `SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`,
 		account, region).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
