@@ -92,8 +92,8 @@ func (s *Store) claimToken(ctx context.Context, tx *sql.Tx, cert *store.Certific
 	}
 
 	var existingARN string
-	err = tx.QueryRowContext(ctx, s.dialect.bind(`SELECT arn FROM idempotency_tokens
-		WHERE account = ? AND region = ? AND token = ?`),
+	err = s.queryRowTx(ctx, tx, `SELECT arn FROM idempotency_tokens
+		WHERE account = ? AND region = ? AND token = ?`,
 		cert.Account, cert.Region, idem.Token).Scan(&existingARN)
 	if err != nil {
 		return false, "", fmt.Errorf("read idempotency token: %w", err)

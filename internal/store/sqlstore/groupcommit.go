@@ -33,7 +33,18 @@ type groupCommitter struct {
 	requests chan *writeRequest
 	stop     chan struct{}
 	stopped  chan struct{}
+
+	// savepointStmts keeps the savepoint statements prepared, by text.
+	// Only run uses it.
+	savepointStmts map[string]*sql.Stmt
 }
+
+// Savepoint statements around each write of a batch.
+const (
+	savepointStart    = "SAVEPOINT group_write"
+	savepointRollback = "ROLLBACK TO group_write"
+	savepointRelease  = "RELEASE group_write"
+)
 
 // writeRequest is one caller's write. Its fn runs in the batch transaction,
 // and done receives its outcome once the batch has committed or failed.
@@ -45,11 +56,12 @@ type writeRequest struct {
 
 func newGroupCommitter(db *sql.DB, logger *slog.Logger) *groupCommitter {
 	c := &groupCommitter{
-		db:       db,
-		logger:   logger,
-		requests: make(chan *writeRequest),
-		stop:     make(chan struct{}),
-		stopped:  make(chan struct{}),
+		db:             db,
+		logger:         logger,
+		requests:       make(chan *writeRequest),
+		stop:           make(chan struct{}),
+		stopped:        make(chan struct{}),
+		savepointStmts: make(map[string]*sql.Stmt),
 	}
 	go c.run()
 	return c
@@ -81,6 +93,9 @@ func (c *groupCommitter) write(ctx context.Context, fn func(tx *sql.Tx) error) e
 func (c *groupCommitter) close() {
 	close(c.stop)
 	<-c.stopped
+	for _, stmt := range c.savepointStmts {
+		_ = stmt.Close()
+	}
 }
 
 func (c *groupCommitter) run() {
@@ -149,7 +164,7 @@ func (c *groupCommitter) runBatch(batch []*writeRequest, results []error) error 
 
 	committed := 0
 	for i, request := range batch {
-		results[i], err = runInSavepoint(ctx, tx, request)
+		results[i], err = c.runInSavepoint(ctx, tx, request)
 		if err != nil {
 			// The savepoint could not be rolled back or released, so the
 			// transaction may hold part of the failed write or be gone
@@ -175,8 +190,8 @@ func (c *groupCommitter) runBatch(batch []*writeRequest, results []error) error 
 // rolling back to the savepoint when the function fails. It returns the
 // function's error, and separately an error of the savepoint statements,
 // which leaves the transaction unusable.
-func runInSavepoint(ctx context.Context, tx *sql.Tx, request *writeRequest) (writeErr, txErr error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT group_write"); err != nil {
+func (c *groupCommitter) runInSavepoint(ctx context.Context, tx *sql.Tx, request *writeRequest) (writeErr, txErr error) {
+	if err := c.execSavepoint(ctx, tx, savepointStart); err != nil {
 		return nil, fmt.Errorf("start savepoint: %w", err)
 	}
 
@@ -184,15 +199,32 @@ func runInSavepoint(ctx context.Context, tx *sql.Tx, request *writeRequest) (wri
 	if writeErr != nil {
 		// ROLLBACK TO fails when SQLite already rolled back the whole
 		// transaction, as it does after some I/O errors and interrupts.
-		if _, err := tx.ExecContext(ctx, "ROLLBACK TO group_write"); err != nil {
+		if err := c.execSavepoint(ctx, tx, savepointRollback); err != nil {
 			return writeErr, fmt.Errorf("roll back to savepoint: %w", err)
 		}
 	}
 
-	if _, err := tx.ExecContext(ctx, "RELEASE group_write"); err != nil {
+	if err := c.execSavepoint(ctx, tx, savepointRelease); err != nil {
 		return writeErr, fmt.Errorf("release savepoint: %w", err)
 	}
 	return writeErr, nil
+}
+
+// execSavepoint runs one of the savepoint statements in tx, prepared once
+// so that SQLite does not parse it again for every write.
+func (c *groupCommitter) execSavepoint(ctx context.Context, tx *sql.Tx, query string) error {
+	stmt, ok := c.savepointStmts[query]
+	if !ok {
+		prepared, err := c.db.PrepareContext(ctx, query)
+		if err != nil {
+			_, err = tx.ExecContext(ctx, query)
+			return err
+		}
+		c.savepointStmts[query] = prepared
+		stmt = prepared
+	}
+	_, err := tx.StmtContext(ctx, stmt).ExecContext(ctx)
+	return err
 }
 
 // runWrite calls request's function unless its context has already ended.

@@ -28,40 +28,141 @@ const gramLength = 3
 
 // writeSearchIndex writes the search rows of cert in tx, so they change in
 // the same transaction as the certificate. An update keeps the
-// certificate's id, and rewrites its terms only when they changed.
+// certificate's id and writes only the columns, terms and grams that
+// changed, because each indexed column and each gram costs an index write.
 func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Certificate) error {
 	scope, err := s.writeScope(ctx, tx, cert.Account, cert.Region)
 	if err != nil {
 		return err
 	}
 
-	var id int64
-	err = tx.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_search WHERE scope = ? AND arn = ?`),
-		scope, cert.ARN).Scan(&id)
+	id, old, err := s.readSearchRow(ctx, tx, scope, cert.ARN)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return s.insertSearchRows(ctx, tx, scope, cert)
 	case err != nil:
-		return fmt.Errorf("look up search row: %w", err)
+		return err
 	}
 
-	if _, err := s.exec(ctx, tx, `UPDATE certificate_search SET `+searchAssignments+` WHERE id = ?`,
-		append(searchValues(cert), id)...); err != nil {
-		return fmt.Errorf("update search row: %w", err)
+	if err := s.updateSearchRow(ctx, tx, id, old, searchValues(cert)); err != nil {
+		return err
 	}
 
-	old, err := s.readTerms(ctx, tx, id)
+	oldTerms, err := s.readTerms(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	terms := searchTerms(cert)
+	return s.replaceTerms(ctx, tx, id, oldTerms, searchTerms(cert))
+}
+
+// readSearchRow returns the id and the searchValueColumns values of the
+// search row of arn, or sql.ErrNoRows when it has none.
+func (s *Store) readSearchRow(ctx context.Context, tx *sql.Tx, scope int64, arn string) (int64, []any, error) {
+	var id int64
+	values := make([]any, len(searchValueColumns))
+	targets := make([]any, 0, 1+len(searchValueColumns))
+	targets = append(targets, &id)
+	for i, column := range searchValueColumns {
+		if searchIntColumns[column] {
+			values[i] = new(int64)
+		} else {
+			values[i] = new(string)
+		}
+		targets = append(targets, values[i])
+	}
+
+	err := s.queryRowTx(ctx, tx, `SELECT id, `+searchColumnList+` FROM certificate_search WHERE scope = ? AND arn = ?`,
+		scope, arn).Scan(targets...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, err
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read search row: %w", err)
+	}
+
+	for i, target := range values {
+		switch target := target.(type) {
+		case *int64:
+			values[i] = *target
+		case *string:
+			values[i] = *target
+		}
+	}
+	return id, values, nil
+}
+
+// updateSearchRow sets the columns of search row id whose value in values
+// differs from old, both in searchValueColumns order. It writes nothing
+// when none differs.
+func (s *Store) updateSearchRow(ctx context.Context, tx *sql.Tx, id int64, old, values []any) error {
+	var assignments []string
+	var args []any
+	for i, column := range searchValueColumns {
+		if values[i] != old[i] {
+			assignments = append(assignments, column+" = ?")
+			args = append(args, values[i])
+		}
+	}
+	if len(assignments) == 0 {
+		return nil
+	}
+
+	_, err := s.exec(ctx, tx, `UPDATE certificate_search SET `+strings.Join(assignments, ", ")+` WHERE id = ?`,
+		append(args, id)...)
+	if err != nil {
+		return fmt.Errorf("update search row: %w", err)
+	}
+	return nil
+}
+
+// replaceTerms changes the stored terms of certificate id from old to
+// terms, both sorted, deleting and inserting only the terms and grams
+// that differ.
+func (s *Store) replaceTerms(ctx context.Context, tx *sql.Tx, id int64, old, terms []searchTerm) error {
 	if slices.Equal(old, terms) {
 		return nil
 	}
-	if err := s.deleteTerms(ctx, tx, id, old); err != nil {
+
+	removed, added := termsDifference(old, terms), termsDifference(terms, old)
+	for _, term := range removed {
+		if _, err := s.exec(ctx, tx, `DELETE FROM certificate_terms WHERE id = ? AND kind = ? AND term = ?`,
+			id, term.kind, term.value); err != nil {
+			return fmt.Errorf("delete search terms: %w", err)
+		}
+	}
+	if err := s.insertTermRows(ctx, tx, id, added); err != nil {
 		return err
 	}
-	return s.insertTerms(ctx, tx, id, terms)
+
+	oldGrams, newGrams := namesGrams(old), namesGrams(terms)
+	for _, gram := range stringsDifference(oldGrams, newGrams) {
+		if _, err := s.exec(ctx, tx, `DELETE FROM certificate_term_grams WHERE gram = ? AND id = ?`, gram, id); err != nil {
+			return fmt.Errorf("delete search grams: %w", err)
+		}
+	}
+	return s.insertGrams(ctx, tx, id, stringsDifference(newGrams, oldGrams))
+}
+
+// termsDifference returns the terms of a that b lacks.
+func termsDifference(a, b []searchTerm) []searchTerm {
+	var out []searchTerm
+	for _, term := range a {
+		if !slices.Contains(b, term) {
+			out = append(out, term)
+		}
+	}
+	return out
+}
+
+// stringsDifference returns the strings of a that b lacks.
+func stringsDifference(a, b []string) []string {
+	var out []string
+	for _, value := range a {
+		if !slices.Contains(b, value) {
+			out = append(out, value)
+		}
+	}
+	return out
 }
 
 // insertSearchRows indexes a certificate that has no search row yet. When
@@ -70,9 +171,7 @@ func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Ce
 // that node's rows.
 func (s *Store) insertSearchRows(ctx context.Context, tx *sql.Tx, scope int64, cert *store.Certificate) error {
 	var id int64
-	err := tx.QueryRowContext(ctx, s.dialect.bind(`INSERT INTO certificate_search (scope, arn, `+searchColumnList+`)
-		VALUES (?, ?, `+placeholders(len(searchValueColumns))+`)
-		ON CONFLICT (scope, arn) DO NOTHING RETURNING id`),
+	err := s.queryRowTx(ctx, tx, insertSearchRowQuery,
 		append([]any{scope, cert.ARN}, searchValues(cert)...)...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -92,9 +191,18 @@ var searchValueColumns = []string{
 	"acme_endpoint_arn", "acme_account_id",
 }
 
+// searchIntColumns are the searchValueColumns that hold integers, for
+// which searchValues returns int64. The others hold text.
+var searchIntColumns = map[string]bool{
+	"created_at": true, "not_before": true, "not_after": true, "issued_at": true, "imported_at": true,
+	"revoked_at": true, "in_use": true, "exported": true,
+}
+
 var (
-	searchColumnList  = strings.Join(searchValueColumns, ", ")
-	searchAssignments = strings.Join(searchValueColumns, " = ?, ") + " = ?"
+	searchColumnList     = strings.Join(searchValueColumns, ", ")
+	insertSearchRowQuery = `INSERT INTO certificate_search (scope, arn, ` + searchColumnList + `)
+		VALUES (?, ?, ` + placeholders(len(searchValueColumns)) + `)
+		ON CONFLICT (scope, arn) DO NOTHING RETURNING id`
 )
 
 func searchValues(cert *store.Certificate) []any {
@@ -108,9 +216,16 @@ func searchValues(cert *store.Certificate) []any {
 	}
 }
 
-// insertTerms writes the terms of certificate id and the grams of its
+// insertTerms writes the terms of certificate id and the grams of their
 // names, each table in one statement.
 func (s *Store) insertTerms(ctx context.Context, tx *sql.Tx, id int64, terms []searchTerm) error {
+	if err := s.insertTermRows(ctx, tx, id, terms); err != nil {
+		return err
+	}
+	return s.insertGrams(ctx, tx, id, namesGrams(terms))
+}
+
+func (s *Store) insertTermRows(ctx context.Context, tx *sql.Tx, id int64, terms []searchTerm) error {
 	if len(terms) == 0 {
 		return nil
 	}
@@ -123,17 +238,19 @@ func (s *Store) insertTerms(ctx context.Context, tx *sql.Tx, id int64, terms []s
 	if err != nil {
 		return fmt.Errorf("insert search terms: %w", err)
 	}
+	return nil
+}
 
-	termGrams := namesGrams(terms)
-	if len(termGrams) == 0 {
+func (s *Store) insertGrams(ctx context.Context, tx *sql.Tx, id int64, grams []string) error {
+	if len(grams) == 0 {
 		return nil
 	}
-	args = make([]any, 0, 2*len(termGrams))
-	for _, gram := range termGrams {
+	args := make([]any, 0, 2*len(grams))
+	for _, gram := range grams {
 		args = append(args, gram, id)
 	}
-	_, err = s.exec(ctx, tx, `INSERT INTO certificate_term_grams (gram, id) VALUES `+
-		valueRows(len(termGrams), 2)+` ON CONFLICT DO NOTHING`, args...)
+	_, err := s.exec(ctx, tx, `INSERT INTO certificate_term_grams (gram, id) VALUES `+
+		valueRows(len(grams), 2)+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("insert search grams: %w", err)
 	}
@@ -143,7 +260,7 @@ func (s *Store) insertTerms(ctx context.Context, tx *sql.Tx, id int64, terms []s
 // readTerms returns the stored terms of certificate id in the order
 // searchTerms makes them.
 func (s *Store) readTerms(ctx context.Context, tx *sql.Tx, id int64) ([]searchTerm, error) {
-	rows, err := tx.QueryContext(ctx, s.dialect.bind(`SELECT kind, term FROM certificate_terms WHERE id = ?`), id)
+	rows, err := s.queryTx(ctx, tx, `SELECT kind, term FROM certificate_terms WHERE id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read search terms: %w", err)
 	}
@@ -430,9 +547,23 @@ type scopeKey struct {
 // writeScope returns the id of the scope of account and region, creating
 // it in tx when missing.
 func (s *Store) writeScope(ctx context.Context, tx *sql.Tx, account, region string) (int64, error) {
-	key := scopeKey{account, region}
-	if id, ok := s.scopes.Load(key); ok {
+	if id, ok := s.scopes.Load(scopeKey{account, region}); ok {
 		return id.(int64), nil
+	}
+
+	// On SQLite, readScope finds a scope committed before this write on
+	// the reader pool and caches it, so only the first write of a scope
+	// runs the statements below. PostgreSQL reads and writes through one
+	// pool, and a transaction waiting there for a second connection could
+	// wait forever when every connection holds a transaction.
+	if s.committer != nil {
+		id, found, err := s.readScope(ctx, account, region)
+		if err != nil {
+			return 0, err
+		}
+		if found {
+			return id, nil
+		}
 	}
 
 	_, err := s.exec(ctx, tx, `INSERT INTO certificate_scopes (account, region) VALUES (?, ?)
@@ -442,7 +573,7 @@ func (s *Store) writeScope(ctx context.Context, tx *sql.Tx, account, region stri
 	}
 
 	var id int64
-	err = tx.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`),
+	err = s.queryRowTx(ctx, tx, `SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`,
 		account, region).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("read search scope: %w", err)
@@ -462,7 +593,7 @@ func (s *Store) readScope(ctx context.Context, account, region string) (int64, b
 	}
 
 	var id int64
-	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`),
+	err := s.queryRow(ctx, `SELECT id FROM certificate_scopes WHERE account = ? AND region = ?`,
 		account, region).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil

@@ -219,6 +219,42 @@ func BenchmarkCreateCertificateParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkIssueCertificateUpdate marks pending certificates issued from 16
+// goroutines per GOMAXPROCS, as the worker does once validation passes.
+func BenchmarkIssueCertificateUpdate(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	certs := make([]*store.Certificate, b.N)
+	for i := range certs {
+		certs[i] = benchCertificate(i, created)
+		if _, _, err := s.CreateCertificate(ctx, certs[i], nil, nil); err != nil {
+			b.Fatalf("CreateCertificate: %v", err)
+		}
+	}
+
+	var next atomic.Int64
+	b.ResetTimer()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1)) - 1
+			cert := certs[i]
+			cert.Status = "ISSUED"
+			cert.Serial = fmt.Sprintf("%02x:%02x", i/256, i%256)
+			cert.IssuedAt = created.Add(time.Hour)
+			cert.NotBefore = cert.IssuedAt
+			cert.NotAfter = cert.IssuedAt.Add(395 * 24 * time.Hour)
+			cert.ExtendedKeyUsages = []store.ExtendedKeyUsage{{Name: "TLS_WEB_SERVER_AUTHENTICATION"}}
+			if err := s.UpdateCertificate(ctx, cert); err != nil {
+				b.Errorf("UpdateCertificate: %v", err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkGetCertificate(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)

@@ -94,3 +94,29 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	}
 	return s.reader.QueryContext(ctx, query, args...)
 }
+
+// queryRowTx runs a query that returns at most one row in tx, through a
+// prepared statement of the writer pool when the store caches them.
+func (s *Store) queryRowTx(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	query = s.dialect.bind(query)
+	if s.writerStmts != nil {
+		stmt, err := s.writerStmts.get(ctx, query)
+		if err == nil && stmt != nil {
+			return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+		}
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// queryTx runs a query in tx, through a prepared statement of the writer
+// pool when the store caches them.
+func (s *Store) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	query = s.dialect.bind(query)
+	if s.writerStmts != nil {
+		stmt, err := s.writerStmts.get(ctx, query)
+		if err == nil && stmt != nil {
+			return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+		}
+	}
+	return tx.QueryContext(ctx, query, args...)
+}

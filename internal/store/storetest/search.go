@@ -316,6 +316,21 @@ func testSearchFollowsUpdates(t *testing.T, s store.Store) {
 		t.Errorf("after update: %v, want the updated certificate", got)
 	}
 
+	// Dropping a name must drop its grams, but not the grams it shares
+	// with the names that stay.
+	cert.SubjectAlternativeNames = []string{cert.DomainName}
+	if err := s.UpdateCertificate(ctx, cert); err != nil {
+		t.Fatalf("second UpdateCertificate: %v", err)
+	}
+	if got := searchAll(t, s, query); len(got) != 0 {
+		t.Errorf("after dropping the name: %v, want none", got)
+	}
+	kept := store.SearchQuery{Account: account, Region: region, SortBy: "CREATED_AT", Limit: 10,
+		Filter: &store.SearchCondition{And: []store.SearchCondition{contains(store.FieldDNSName, cert.DomainName[1:])}}}
+	if got := searchAll(t, s, kept); len(got) != 1 {
+		t.Errorf("search for the kept name %q: %v, want the certificate", cert.DomainName, got)
+	}
+
 	if err := s.DeleteCertificate(ctx, account, region, cert.ARN); err != nil {
 		t.Fatalf("DeleteCertificate: %v", err)
 	}
