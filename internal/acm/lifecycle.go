@@ -21,9 +21,10 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	return next, err
 }
 
-// AdvanceClaimed is Advance for a certificate whose worker lease holder
-// holds. Where the step ends in one store write, as private issuance does,
-// that write also ends the lease, and released reports that it did.
+// AdvanceClaimed is Advance for a certificate that the worker lease
+// holder holder claimed. Where the step ends in one store write, as
+// private issuance does, that write also ends the lease, and released
+// reports that it did.
 func (s *Service) AdvanceClaimed(ctx context.Context, cert *store.Certificate, holder string) (next time.Time, released bool, err error) {
 	if cert.Status == StatusIssued {
 		if cert.Type == TypePrivate && renewalStatus(cert) == RenewalPending && s.clock.Now().Before(cert.NotAfter) {
@@ -229,7 +230,7 @@ func (s *Service) issue(ctx context.Context, cert *store.Certificate) error {
 // finish writes work in one store write, as save writes a certificate,
 // and reports whether it stored it. A certificate deleted or changed by a
 // request in the meantime is left alone, with work.Issued not stored and
-// the lease kept: the next pass reads it afresh.
+// the lease kept, so the next pass reads it afresh.
 func (s *Service) finish(ctx context.Context, work store.CertificateWork, event string) (stored bool, err error) {
 	cert := work.Certificate
 	cert.UpdatedAt = s.clock.Now()

@@ -30,10 +30,11 @@ type Advancer interface {
 
 // ClaimedAdvancer is an Advancer that can end the worker lease of a claimed
 // certificate in the same store write that advances it, which saves the
-// worker a write of its own. The worker uses it when the Advancer has it.
+// worker a write of its own. The worker calls AdvanceClaimed in place of
+// Advance when the advancer implements it.
 type ClaimedAdvancer interface {
-	// AdvanceClaimed is Advance for a certificate whose lease holder
-	// holds; released reports that the lease has ended.
+	// AdvanceClaimed is Advance for a certificate that holder claimed.
+	// released reports that the lease has ended.
 	AdvanceClaimed(ctx context.Context, cert *store.Certificate, holder string) (next time.Time, released bool, err error)
 }
 
@@ -64,10 +65,10 @@ type Options struct {
 	// with due ones.
 	Batch int
 	// Parallelism is how many certificates are advanced at once. An
-	// advance mostly waits: for the key pool, for DNS, and for the store
-	// write, which in SQLite is shared with the writes in flight at the
-	// same time. So more than one per core pays, and a few dozen let one
-	// commit carry many certificates.
+	// advance mostly waits for the key pool, for DNS or for its store
+	// write, and SQLite commits the writes in flight at the same time
+	// together. So several advances per core keep the cores busy and let
+	// one commit carry many certificates.
 	Parallelism int
 	// IdleInterval is the longest sleep between passes when nothing is due,
 	// so work written by another node is picked up.
