@@ -21,10 +21,10 @@ func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Ti
 	return next, err
 }
 
-// AdvanceClaimed is Advance for a certificate that the worker lease
-// holder holder claimed. Where the step ends in one store write, as
-// private issuance does, that write also ends the lease, and released
-// reports that it did.
+// AdvanceClaimed is Advance for a certificate whose worker lease the
+// worker named holder has claimed. Where the step ends in one store
+// write, as private issuance does, that write also ends the lease, and
+// released reports that it did.
 func (s *Service) AdvanceClaimed(ctx context.Context, cert *store.Certificate, holder string) (next time.Time, released bool, err error) {
 	if cert.Status == StatusIssued {
 		if cert.Type == TypePrivate && renewalStatus(cert) == RenewalPending && s.clock.Now().Before(cert.NotAfter) {
@@ -50,7 +50,6 @@ func (s *Service) AdvanceClaimed(ctx context.Context, cert *store.Certificate, h
 // advancePublic checks the names of a pending public certificate and
 // issues it once every name is approved.
 func (s *Service) advancePublic(ctx context.Context, cert *store.Certificate) (time.Time, error) {
-
 	if !s.clock.Now().Before(validationDeadline(cert)) {
 		cert.Status = StatusValidationTimedOut
 		return time.Time{}, s.save(ctx, cert, "certificate validation timed out")
