@@ -58,7 +58,8 @@ func (s *Service) maintainIssued(ctx context.Context, cert *store.Certificate) (
 	if !changed {
 		return next, nil
 	}
-	if err := s.save(ctx, cert, "issued certificate updated"); err != nil {
+	work := store.CertificateWork{Certificate: cert, Issued: renewal.issued}
+	if _, err := s.finish(ctx, work, "issued certificate updated"); err != nil {
 		return time.Time{}, err
 	}
 	s.announceRenewal(cert, renewal)

@@ -17,20 +17,39 @@ import (
 // maintainIssued). It returns when the certificate should be looked at
 // again, or the zero time when only an outside event can move it.
 func (s *Service) Advance(ctx context.Context, cert *store.Certificate) (time.Time, error) {
+	next, _, err := s.AdvanceClaimed(ctx, cert, "")
+	return next, err
+}
+
+// AdvanceClaimed is Advance for a certificate whose worker lease the
+// worker named holder has claimed. Where the step ends in one store
+// write, as private issuance does, that write also ends the lease, and
+// released reports that it did.
+func (s *Service) AdvanceClaimed(ctx context.Context, cert *store.Certificate, holder string) (next time.Time, released bool, err error) {
 	if cert.Status == StatusIssued {
 		if cert.Type == TypePrivate && renewalStatus(cert) == RenewalPending && s.clock.Now().Before(cert.NotAfter) {
-			return time.Time{}, s.renewPrivate(ctx, cert)
+			released, err = s.renewPrivate(ctx, cert, holder)
+			return time.Time{}, released, err
 		}
-		return s.maintainIssued(ctx, cert)
+		next, err = s.maintainIssued(ctx, cert)
+		return next, false, err
 	}
 	if cert.Status != StatusPendingValidation {
-		return time.Time{}, nil
+		return time.Time{}, false, nil
 	}
 
 	if cert.Type == TypePrivate {
-		return time.Time{}, s.issuePrivate(ctx, cert)
+		released, err = s.issuePrivate(ctx, cert, holder)
+		return time.Time{}, released, err
 	}
 
+	next, err = s.advancePublic(ctx, cert)
+	return next, false, err
+}
+
+// advancePublic checks the names of a pending public certificate and
+// issues it once every name is approved.
+func (s *Service) advancePublic(ctx context.Context, cert *store.Certificate) (time.Time, error) {
 	if !s.clock.Now().Before(validationDeadline(cert)) {
 		cert.Status = StatusValidationTimedOut
 		return time.Time{}, s.save(ctx, cert, "certificate validation timed out")
@@ -205,6 +224,25 @@ func (s *Service) issue(ctx context.Context, cert *store.Certificate) error {
 	cert.CertificateChainPEM = s.ca.ChainPEM()
 	cert.PrivateKeyPEM = key.PEM
 	return nil
+}
+
+// finish writes work in one store write, as save writes a certificate,
+// and reports whether it stored it. A certificate deleted or changed by a
+// request in the meantime is left alone, with work.Issued not stored and
+// the lease kept, so the next pass reads it afresh.
+func (s *Service) finish(ctx context.Context, work store.CertificateWork, event string) (stored bool, err error) {
+	cert := work.Certificate
+	cert.UpdatedAt = s.clock.Now()
+	err = s.store.FinishCertificateWork(ctx, work)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		s.logger.Info("certificate changed concurrently; skipped", "arn", cert.ARN, "event", event, "error", err)
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("save certificate %s: %w", cert.ARN, err)
+	}
+	s.logger.Info(event, "arn", cert.ARN, "account", cert.Account, "status", cert.Status, "serial", cert.Serial)
+	return true, nil
 }
 
 // save writes the certificate. A certificate deleted or changed by a

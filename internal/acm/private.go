@@ -47,7 +47,7 @@ type RevokeCertificateOutput struct {
 	CertificateArn string `json:"CertificateArn"`
 }
 
-// pcaFailureReasons maps the errors of pca.IssueForACM to FailureReason values.
+// pcaFailureReasons maps the errors of pca.SignForACM to FailureReason values.
 var pcaFailureReasons = []struct {
 	err    error
 	reason string
@@ -70,48 +70,57 @@ func failureReason(err error) (string, bool) {
 
 // issuePrivate has the named CA sign a pending PRIVATE certificate. A CA
 // that cannot issue fails the certificate for good; other errors are
-// retried by the worker.
-func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate) error {
+// retried by the worker. The CA's record of the certificate, the
+// certificate and the end of holder's lease go to the store in one write
+// (holder "" ends no lease), and released reports whether that write
+// ended the lease.
+func (s *Service) issuePrivate(ctx context.Context, cert *store.Certificate, holder string) (released bool, err error) {
 	if s.private == nil {
-		return s.failPrivate(ctx, cert, FailurePCAResourceNotFound)
+		return s.failPrivate(ctx, cert, FailurePCAResourceNotFound, holder)
 	}
 
 	started := time.Now()
-	err := s.signPrivate(ctx, cert)
+	record, err := s.signPrivate(ctx, cert)
 	s.observer.IssuanceFinished(cert.Type, err, time.Since(started))
 	if reason, ok := failureReason(err); ok {
 		s.logger.Info("private certificate request failed", "arn", cert.ARN, "ca_arn", cert.CertificateAuthorityArn, "reason", reason, "error", err)
-		return s.failPrivate(ctx, cert, reason)
+		return s.failPrivate(ctx, cert, reason, holder)
 	}
 	if err != nil {
 		s.auditIssue(ctx, cert, audit.ResultFailure)
-		return fmt.Errorf("issue private certificate %s: %w", cert.ARN, err)
+		return false, fmt.Errorf("issue private certificate %s: %w", cert.ARN, err)
 	}
 
 	cert.Status = StatusIssued
-	if err := s.save(ctx, cert, "certificate issued"); err != nil {
+	stored, err := s.finish(ctx, store.CertificateWork{Certificate: cert, Issued: record, LeaseHolder: holder}, "certificate issued")
+	if err != nil || !stored {
+		// The signed certificate was dropped, and no record of it kept.
 		s.auditIssue(ctx, cert, audit.ResultFailure)
-		return err
+		return false, err
 	}
 	s.auditIssue(ctx, cert, audit.ResultSuccess)
-	return nil
+	return holder != "", nil
 }
 
-// failPrivate marks a private certificate request FAILED with reason.
-func (s *Service) failPrivate(ctx context.Context, cert *store.Certificate, reason string) error {
+// failPrivate marks a private certificate request FAILED with reason and
+// ends holder's lease in the same write.
+func (s *Service) failPrivate(ctx context.Context, cert *store.Certificate, reason, holder string) (bool, error) {
 	cert.Status = StatusFailed
 	cert.FailureReason = reason
 	s.observer.CertificateFailed(cert.Type, reason)
-	return s.save(ctx, cert, "certificate failed")
+	stored, err := s.finish(ctx, store.CertificateWork{Certificate: cert, LeaseHolder: holder}, "certificate failed")
+	return stored && holder != "", err
 }
 
-// signPrivate takes a new key, has the CA sign it and fills the certificate fields.
-func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) error {
+// signPrivate takes a new key, has the CA sign it and fills the
+// certificate fields. It returns the CA's record of the signed
+// certificate, which the caller stores with the certificate.
+func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) (*store.IssuedCertificate, error) {
 	key, err := s.keys.Take(ctx, cert.KeyAlgorithm)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	signed, err := s.private.IssueForACM(ctx, pca.ACMRequest{
+	signed, err := s.private.SignForACM(ctx, pca.ACMRequest{
 		CAARN:             cert.CertificateAuthorityArn,
 		Account:           cert.Account,
 		Region:            cert.Region,
@@ -122,7 +131,7 @@ func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) erro
 		Validity:          privateValidity,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	leaf := signed.Certificate
@@ -141,24 +150,28 @@ func (s *Service) signPrivate(ctx context.Context, cert *store.Certificate) erro
 	cert.CertificatePEM = signed.CertificatePEM
 	cert.CertificateChainPEM = signed.ChainPEM
 	cert.PrivateKeyPEM = key.PEM
-	return nil
+	return signed.Record, nil
 }
 
 // renewPrivate moves a pending renewal of a PRIVATE certificate on (see
-// advancePrivateRenewal), saves it and sends the renewal's events.
-func (s *Service) renewPrivate(ctx context.Context, cert *store.Certificate) error {
+// advancePrivateRenewal), saves it with the CA's record of a renewed
+// certificate and the end of holder's lease, and sends the renewal's
+// events. It reports whether its write ended the lease.
+func (s *Service) renewPrivate(ctx context.Context, cert *store.Certificate, holder string) (bool, error) {
 	out, err := s.advancePrivateRenewal(ctx, cert)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !out.changed {
-		return nil
+		return false, nil
 	}
-	if err := s.save(ctx, cert, "private certificate renewal updated"); err != nil {
-		return err
+	work := store.CertificateWork{Certificate: cert, Issued: out.issued, LeaseHolder: holder}
+	stored, err := s.finish(ctx, work, "private certificate renewal updated")
+	if err != nil {
+		return false, err
 	}
 	s.announceRenewal(cert, out)
-	return nil
+	return stored && holder != "", nil
 }
 
 // advancePrivateRenewal has the CA sign the renewed certificate once it
@@ -184,7 +197,7 @@ func (s *Service) advancePrivateRenewal(ctx context.Context, cert *store.Certifi
 		return renewalOutcome{changed: true, actionRequired: true}, nil
 	}
 
-	err = s.signPrivate(ctx, cert)
+	record, err := s.signPrivate(ctx, cert)
 	if reason, ok := failureReason(err); ok {
 		s.setRenewal(cert, RenewalFailed, reason)
 		s.logger.Warn("managed renewal failed", "arn", cert.ARN, "account", cert.Account, "reason", reason, "error", err)
@@ -199,13 +212,14 @@ func (s *Service) advancePrivateRenewal(ctx context.Context, cert *store.Certifi
 	if len(cert.InUseBy) == 0 {
 		cert.RenewalEligibility = Ineligible
 	}
-	return renewalOutcome{changed: true, renewed: true, finished: true}, nil
+	return renewalOutcome{changed: true, renewed: true, finished: true, issued: record}, nil
 }
 
 // startPrivateRenewal opens a managed renewal of an eligible PRIVATE
 // certificate in its renewal window and takes it as far as the CA allows
 // now, as a renewal that RenewCertificate starts. A renewal left pending
-// is finished by the worker's passes over pending certificates.
+// is finished by the worker's passes over pending certificates. The
+// caller stores the certificate together with out.issued.
 func (s *Service) startPrivateRenewal(ctx context.Context, cert *store.Certificate, windowStart time.Time) renewalOutcome {
 	if cert.RenewalEligibility != Eligible || !needsNewRound(cert, windowStart) {
 		return renewalOutcome{}

@@ -20,6 +20,9 @@ type renewalOutcome struct {
 	finished bool
 	// next is when renewal wants another look.
 	next time.Time
+	// issued is the private CA's record of the renewed certificate, still
+	// to be stored; nil when no private CA signed one.
+	issued *store.IssuedCertificate
 }
 
 // renewalEligible reports whether managed renewal applies: ACM renews an

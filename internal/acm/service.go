@@ -83,8 +83,9 @@ type Config struct {
 
 // PrivateIssuer is the private CA service that signs PRIVATE certificates.
 type PrivateIssuer interface {
-	// IssueForACM signs a certificate, or returns one of the pca.Err* errors.
-	IssueForACM(ctx context.Context, req pca.ACMRequest) (*pca.ACMCertificate, error)
+	// SignForACM signs a certificate without storing it, or returns one of
+	// the pca.Err* errors. The caller stores the returned Record.
+	SignForACM(ctx context.Context, req pca.ACMRequest) (*pca.ACMCertificate, error)
 	// ACMMayRenew reports whether the CA granted ACM the renewal permissions.
 	ACMMayRenew(ctx context.Context, caARN, account string) (bool, error)
 }

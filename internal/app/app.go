@@ -55,6 +55,12 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
+// workerAdvancesPerCore is how many certificates the worker advances at
+// once per core. An advance mostly waits for a store write, a pooled key
+// or DNS, so several per core keep the cores busy, and SQLite commits the
+// writes of concurrent advances together.
+const workerAdvancesPerCore = 16
+
 // App is a running OpenACM server.
 type App struct {
 	config  config.Config
@@ -179,7 +185,7 @@ func (a *App) start(ctx context.Context, clk clock.Clock) error {
 	a.worker = worker.New(st, service, clk, a.logger, worker.Options{
 		Holder:       nodeID,
 		Lease:        cfg.WorkerLease,
-		Parallelism:  runtime.GOMAXPROCS(0),
+		Parallelism:  workerAdvancesPerCore * runtime.GOMAXPROCS(0),
 		IdleInterval: cfg.WorkerInterval,
 		Observer:     a.metrics,
 	})

@@ -67,6 +67,13 @@ func (s *instrumentedStore) UpdateCertificate(ctx context.Context, cert *store.C
 	return err
 }
 
+func (s *instrumentedStore) FinishCertificateWork(ctx context.Context, work store.CertificateWork) error {
+	started := time.Now()
+	err := s.Store.FinishCertificateWork(ctx, work)
+	s.observe("FinishCertificateWork", started, err)
+	return err
+}
+
 func (s *instrumentedStore) DeleteCertificate(ctx context.Context, account, region, arn string) error {
 	started := time.Now()
 	err := s.Store.DeleteCertificate(ctx, account, region, arn)

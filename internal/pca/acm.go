@@ -13,7 +13,7 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// Errors of IssueForACM. ACM turns each into a certificate FailureReason.
+// Errors of SignForACM. ACM turns each into a certificate FailureReason.
 var (
 	ErrCANotFound      = errors.New("certificate authority not found")
 	ErrCAInvalidState  = errors.New("certificate authority is not in a state to issue")
@@ -36,18 +36,22 @@ type ACMRequest struct {
 	Validity  time.Duration
 }
 
-// ACMCertificate is a certificate signed by IssueForACM, with its chain.
+// ACMCertificate is a certificate signed by SignForACM, with its chain.
 type ACMCertificate struct {
 	Certificate    *x509.Certificate
 	CertificatePEM string
 	ChainPEM       string
+	// Record is the CA's record of the certificate, which the caller
+	// stores together with the ACM certificate (store.CertificateWork).
+	Record *store.IssuedCertificate
 }
 
-// IssueForACM signs an ACM private certificate with the named CA: the
+// SignForACM signs an ACM private certificate with the named CA: the
 // profile of ACM's private certificates (serverAuth and clientAuth), the
 // CA's signing algorithm and revocation URLs, and a validity that must end
-// before the CA's own.
-func (s *Service) IssueForACM(ctx context.Context, req ACMRequest) (*ACMCertificate, error) {
+// before the CA's own. It stores nothing: until the caller stores Record,
+// the CA's lists and its CRL do not know the certificate.
+func (s *Service) SignForACM(ctx context.Context, req ACMRequest) (*ACMCertificate, error) {
 	ca, err := s.caForACM(ctx, req)
 	if err != nil {
 		return nil, err
@@ -85,7 +89,7 @@ func (s *Service) IssueForACM(ctx context.Context, req ACMRequest) (*ACMCertific
 		return nil, err
 	}
 	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))
-	_, _, err = s.store.CreateIssuedCertificate(ctx, &store.IssuedCertificate{
+	record := &store.IssuedCertificate{
 		ARN:               fmt.Sprintf("%s/certificate/%032x", ca.ARN, cert.SerialNumber),
 		CAARN:             ca.ARN,
 		Serial:            serialKey(cert),
@@ -93,14 +97,11 @@ func (s *Service) IssueForACM(ctx context.Context, req ACMRequest) (*ACMCertific
 		IssuedAt:          s.clock.Now(),
 		NotAfter:          cert.NotAfter,
 		ACMCertificateARN: req.ACMCertificateARN,
-	}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store issued certificate: %w", err)
 	}
-	s.logger.Info("private certificate issued for ACM", "ca_arn", ca.ARN, "acm_arn", req.ACMCertificateARN,
+	s.logger.Info("private certificate signed for ACM", "ca_arn", ca.ARN, "acm_arn", req.ACMCertificateARN,
 		"serial", cert.SerialNumber.Text(16), "not_after", cert.NotAfter)
 
-	return &ACMCertificate{Certificate: cert, CertificatePEM: certPEM, ChainPEM: chainOf(ca) + "\n"}, nil
+	return &ACMCertificate{Certificate: cert, CertificatePEM: certPEM, ChainPEM: chainOf(ca) + "\n", Record: record}, nil
 }
 
 // caForACM loads an ACTIVE CA that the request's account may issue from.

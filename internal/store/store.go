@@ -221,6 +221,12 @@ type Store interface {
 	// it returns ErrConflict (or ErrNotFound when the record is gone).
 	UpdateCertificate(ctx context.Context, cert *Certificate) error
 
+	// FinishCertificateWork writes work.Certificate as UpdateCertificate
+	// does, inserts work.Issued and ends work.LeaseHolder's lease on the
+	// certificate, all in one transaction. When the update returns
+	// ErrConflict or ErrNotFound, nothing is written and the lease stays.
+	FinishCertificateWork(ctx context.Context, work CertificateWork) error
+
 	// DeleteCertificate removes the certificate, its tags and its lease, or
 	// returns ErrNotFound.
 	DeleteCertificate(ctx context.Context, account, region, arn string) error

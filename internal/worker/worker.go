@@ -28,6 +28,16 @@ type Advancer interface {
 	Advance(ctx context.Context, cert *store.Certificate) (next time.Time, err error)
 }
 
+// ClaimedAdvancer is an Advancer that can end the worker lease of a claimed
+// certificate in the same store write that advances it, which saves the
+// worker a write of its own. The worker calls AdvanceClaimed in place of
+// Advance when the advancer implements it.
+type ClaimedAdvancer interface {
+	// AdvanceClaimed is Advance for a certificate that holder claimed.
+	// released reports that the lease has ended.
+	AdvanceClaimed(ctx context.Context, cert *store.Certificate, holder string) (next time.Time, released bool, err error)
+}
+
 // Observer receives a report of each pass of Run, for metrics. Its method must not block.
 type Observer interface {
 	// PassFinished reports how many pending certificates a pass read, how
@@ -54,8 +64,11 @@ type Options struct {
 	// Certificates not due yet stay leased and are skipped, so a batch fills
 	// with due ones.
 	Batch int
-	// Parallelism is how many certificates are advanced at once; key
-	// generation is CPU-bound, so one per core is a good value.
+	// Parallelism is how many certificates are advanced at once. An
+	// advance mostly waits for the key pool, for DNS or for its store
+	// write, and SQLite commits the writes in flight at the same time
+	// together. So several advances per core keep the cores busy and let
+	// one commit carry many certificates.
 	Parallelism int
 	// IdleInterval is the longest sleep between passes when nothing is due,
 	// so work written by another node is picked up.
@@ -307,10 +320,13 @@ func (w *Worker) advanceAll(ctx context.Context, certs []*store.Certificate, ste
 // advance moves one claimed certificate on, then keeps its lease until it
 // is due again or, when only an outside event can move it, releases it.
 func (w *Worker) advance(ctx context.Context, cert *store.Certificate) time.Time {
-	due, err := w.advancer.Advance(ctx, cert)
+	due, released, err := w.advanceClaimed(ctx, cert)
 	if err != nil {
 		w.logger.Error("advance certificate failed; will retry", "arn", cert.ARN, "error", err)
 		due = w.clock.Now().Add(w.options.IdleInterval)
+	}
+	if released && due.IsZero() {
+		return due
 	}
 
 	lease := store.CertificateLease(cert.ARN)
@@ -329,6 +345,16 @@ func (w *Worker) advance(ctx context.Context, cert *store.Certificate) time.Time
 		w.logger.Warn("certificate lease expired during advance and another node took it", "arn", cert.ARN, "lease", w.options.Lease)
 	}
 	return due
+}
+
+// advanceClaimed advances a certificate that this worker claimed, through
+// ClaimedAdvancer when the advancer has it.
+func (w *Worker) advanceClaimed(ctx context.Context, cert *store.Certificate) (time.Time, bool, error) {
+	if claimed, ok := w.advancer.(ClaimedAdvancer); ok {
+		return claimed.AdvanceClaimed(ctx, cert, w.options.Holder)
+	}
+	due, err := w.advancer.Advance(ctx, cert)
+	return due, false, err
 }
 
 // ReleaseLeases ends every lease this worker holds, so other nodes take

@@ -145,3 +145,48 @@ func TestReleaseLeasesHandsWorkOver(t *testing.T) {
 		t.Errorf("%d advances, want 6: the second node takes all three at once after the release", got)
 	}
 }
+
+// releasingAdvancer is a ClaimedAdvancer that reports the lease as ended
+// without ending it, so a lease still free afterwards shows that the
+// worker released it on its own.
+type releasingAdvancer struct {
+	countingAdvancer
+	released bool
+
+	holders []string
+}
+
+func (a *releasingAdvancer) AdvanceClaimed(ctx context.Context, cert *store.Certificate, holder string) (time.Time, bool, error) {
+	a.mu.Lock()
+	a.holders = append(a.holders, holder)
+	a.mu.Unlock()
+	due, err := a.Advance(ctx, cert)
+	return due, a.released, err
+}
+
+func TestClaimedAdvancerEndsLease(t *testing.T) {
+	for _, released := range []bool{true, false} {
+		t.Run(fmt.Sprintf("released %t", released), func(t *testing.T) {
+			st, clk := setup(t, 1)
+			advancer := &releasingAdvancer{countingAdvancer: countingAdvancer{calls: map[string]int{}}, released: released}
+
+			if _, err := newWorker(st, advancer, clk, "a").RunOnce(context.Background()); err != nil {
+				t.Fatalf("RunOnce: %v", err)
+			}
+			if len(advancer.holders) != 1 || advancer.holders[0] != "a" {
+				t.Fatalf("AdvanceClaimed holders = %v, want [a]", advancer.holders)
+			}
+
+			// The advancer only reported the release, so the lease stays
+			// held exactly when the worker trusted that report.
+			lease := store.CertificateLease("arn:aws:acm:us-east-1:111122223333:certificate/0")
+			free, err := st.AcquireLease(context.Background(), lease, "b", clk.Now(), clk.Now().Add(time.Minute))
+			if err != nil {
+				t.Fatalf("AcquireLease: %v", err)
+			}
+			if free == released {
+				t.Errorf("lease free for another holder = %t after AdvanceClaimed reported released %t", free, released)
+			}
+		})
+	}
+}

@@ -187,35 +187,7 @@ func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) 
 
 	newVersion := cert.Version + 1
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.storeChain(ctx, tx, row); err != nil {
-			return err
-		}
-
-		result, err := s.exec(ctx, tx, `UPDATE certificates SET
-			status = ?, type = ?, key_algorithm = ?, export_option = ?, managed_by = ?,
-			created_at = ?, key_usages = ?, extended_key_usages = ?,
-			certificate_pem = ?, certificate_chain_pem = ?, chain_digest = ?, private_key = ?,
-			details = ?, version = ?, updated_at = ?
-			WHERE arn = ? AND account = ? AND region = ? AND version = ?`,
-			row.Status, row.Type, row.KeyAlgorithm, row.ExportOption, row.ManagedBy,
-			row.CreatedAt, row.KeyUsages, row.ExtendedKeyUsages,
-			row.CertificatePEM, row.CertificateChainPEM, row.ChainDigest, row.PrivateKey,
-			row.Details, newVersion, row.UpdatedAt,
-			row.ARN, row.Account, row.Region, cert.Version)
-		if err != nil {
-			return err
-		}
-
-		changed, err := result.RowsAffected()
-		if err != nil {
-			return err
-		}
-
-		if changed == 0 {
-			return s.missingOrConflict(ctx, tx, cert.Account, cert.Region, cert.ARN)
-		}
-
-		return s.writeSearchIndex(ctx, tx, cert)
+		return s.updateCertificateRow(ctx, tx, cert, row, newVersion)
 	})
 	if err != nil {
 		return fmt.Errorf("update certificate %s: %w", cert.ARN, err)
@@ -223,6 +195,40 @@ func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) 
 
 	cert.Version = newVersion
 	return nil
+}
+
+// updateCertificateRow is UpdateCertificate's write inside tx: it stores
+// row as version newVersion when the stored version is still cert.Version.
+func (s *Store) updateCertificateRow(ctx context.Context, tx *sql.Tx, cert *store.Certificate, row *certRow, newVersion int64) error {
+	if err := s.storeChain(ctx, tx, row); err != nil {
+		return err
+	}
+
+	result, err := s.exec(ctx, tx, `UPDATE certificates SET
+		status = ?, type = ?, key_algorithm = ?, export_option = ?, managed_by = ?,
+		created_at = ?, key_usages = ?, extended_key_usages = ?,
+		certificate_pem = ?, certificate_chain_pem = ?, chain_digest = ?, private_key = ?,
+		details = ?, version = ?, updated_at = ?
+		WHERE arn = ? AND account = ? AND region = ? AND version = ?`,
+		row.Status, row.Type, row.KeyAlgorithm, row.ExportOption, row.ManagedBy,
+		row.CreatedAt, row.KeyUsages, row.ExtendedKeyUsages,
+		row.CertificatePEM, row.CertificateChainPEM, row.ChainDigest, row.PrivateKey,
+		row.Details, newVersion, row.UpdatedAt,
+		row.ARN, row.Account, row.Region, cert.Version)
+	if err != nil {
+		return err
+	}
+
+	changed, err := result.RowsAffected()
+	if err != nil {
+		return err
+	}
+
+	if changed == 0 {
+		return s.missingOrConflict(ctx, tx, cert.Account, cert.Region, cert.ARN)
+	}
+
+	return s.writeSearchIndex(ctx, tx, cert)
 }
 
 // missingOrConflict explains why an update matched no row: the

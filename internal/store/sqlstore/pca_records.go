@@ -182,15 +182,7 @@ func (r *issuedRow) certificate() *store.IssuedCertificate {
 // CreateIssuedCertificate inserts cert, or returns the ARN of the
 // certificate an earlier call with the same token got from the same CA.
 func (s *Store) CreateIssuedCertificate(ctx context.Context, cert *store.IssuedCertificate, idem *store.Idempotency) (string, bool, error) {
-	issuedAt, err := unixNanos(cert.IssuedAt)
-	if err != nil {
-		return "", false, err
-	}
-	notAfter, err := unixNanos(cert.NotAfter)
-	if err != nil {
-		return "", false, err
-	}
-	revokedAt, err := unixNanos(cert.RevokedAt)
+	values, err := issuedValues(cert)
 	if err != nil {
 		return "", false, err
 	}
@@ -207,12 +199,8 @@ func (s *Store) CreateIssuedCertificate(ctx context.Context, cert *store.IssuedC
 				return nil
 			}
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO pca_issued_certificates (`+issuedColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			cert.ARN, cert.CAARN, cert.Serial, cert.CertificatePEM, issuedAt, notAfter,
-			cert.ACMCertificateARN, revokedAt, cert.RevocationReason)
-		if err != nil {
-			return fmt.Errorf("insert issued certificate: %w", err)
+		if err := s.insertIssued(ctx, tx, values); err != nil {
+			return err
 		}
 		created = true
 		return nil
@@ -221,6 +209,34 @@ func (s *Store) CreateIssuedCertificate(ctx context.Context, cert *store.IssuedC
 		return "", false, fmt.Errorf("create issued certificate %s: %w", cert.ARN, err)
 	}
 	return arn, created, nil
+}
+
+// issuedValues returns the column values of cert in issuedColumns order.
+func issuedValues(cert *store.IssuedCertificate) ([]any, error) {
+	issuedAt, err := unixNanos(cert.IssuedAt)
+	if err != nil {
+		return nil, err
+	}
+	notAfter, err := unixNanos(cert.NotAfter)
+	if err != nil {
+		return nil, err
+	}
+	revokedAt, err := unixNanos(cert.RevokedAt)
+	if err != nil {
+		return nil, err
+	}
+	return []any{cert.ARN, cert.CAARN, cert.Serial, cert.CertificatePEM, issuedAt, notAfter,
+		cert.ACMCertificateARN, revokedAt, cert.RevocationReason}, nil
+}
+
+// insertIssued inserts one issued certificate from its issuedValues.
+func (s *Store) insertIssued(ctx context.Context, tx *sql.Tx, values []any) error {
+	_, err := s.exec(ctx, tx, `INSERT INTO pca_issued_certificates (`+issuedColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
+	if err != nil {
+		return fmt.Errorf("insert issued certificate: %w", err)
+	}
+	return nil
 }
 
 // GetIssuedCertificate returns a certificate of a CA by ARN.

@@ -66,6 +66,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"delete ends lease", testDeleteEndsLease},
 		{"tag limit race", testTagLimitRace},
 		{"delete during tag change", testDeleteDuringTagChange},
+		{"finish work issues and releases", testFinishWork},
+		{"finish work version conflict", testFinishWorkConflict},
+		{"finish work deleted certificate", testFinishWorkMissing},
+		{"finish work other holder", testFinishWorkOtherHolder},
+		{"finish work race", testFinishWorkRace},
 	}
 
 	tests = append(tests, pcaTests...)
