@@ -329,8 +329,11 @@ func summaryFromCertificate(cert *store.Certificate) certSummaryDetails {
 // which holds the summary column in a row of certificateListColumns.
 func (r *certRow) summary() (*store.Certificate, error) {
 	var details certSummaryDetails
-	if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
-		return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+	if err := decodeSummary(r.Details, &details); err != nil {
+		details = certSummaryDetails{}
+		if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+			return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+		}
 	}
 
 	cert := &store.Certificate{
