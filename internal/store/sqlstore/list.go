@@ -200,4 +200,3 @@ func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
-
