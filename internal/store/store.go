@@ -229,7 +229,8 @@ type Store interface {
 	// creation time (then ARN), and the cursor of the next page ("" at the end).
 	// The certificates are summaries: they carry only ARN, Account, Region,
 	// DomainName, SubjectAlternativeNames, Type, Status, KeyAlgorithm,
-	// ManagedBy, ExportOption, KeyUsages, ExtendedKeyUsages, InUseBy,
+	// ManagedBy, ExportOption, KeyUsages, ExtendedKeyUsages (names only,
+	// without OIDs), InUseBy,
 	// Exported, RenewalEligibility, Version and the creation, update,
 	// issue, import, revocation and validity times. So a page costs no key
 	// decryption and no PEM; never write them back with UpdateCertificate.

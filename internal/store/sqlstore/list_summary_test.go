@@ -63,7 +63,7 @@ func TestListSummaryOfOlderRows(t *testing.T) {
 	}
 	_, err = db.Exec(`UPDATE certificates SET summary = json_remove(details, '$.failure_reason', '$.validation_method',
 		'$.domain_validations', '$.certificate_authority_arn', '$.ct_logging_preference', '$.revocation_reason', '$.serial',
-		'$.subject', '$.issuer', '$.signature_algorithm', '$.validation_started_at', '$.renewal', '$.expiry_notice_at')
+		'$.subject', '$.issuer', '$.signature_algorithm', '$.validation_started_at', '$.renewal', '$.expiry_notice_at', '$.key_usages', '$.extended_key_usages')
 		WHERE arn LIKE '%/0'`)
 	if err == nil {
 		_, err = db.Exec(`UPDATE certificates SET summary = '' WHERE arn LIKE '%/1'`)

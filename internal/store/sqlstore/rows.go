@@ -284,20 +284,20 @@ func (r *certRow) certificate() (*store.Certificate, error) {
 // certSummaryDetails is the part of certDetails that a certificate
 // summary shows, with the same JSON names, so it decodes from the summary
 // column and from details alike. Decoding only these fields makes a page
-// of a listing cheaper than decoding every certificate in full.
+// of a listing cheaper than decoding every certificate in full. The key
+// usages come from the key_usages and extended_key_usages columns instead,
+// which a listing reads anyway, so the summary column is shorter.
 type certSummaryDetails struct {
-	DomainName              string                `json:"domain_name,omitempty"`
-	SubjectAlternativeNames []string              `json:"subject_alternative_names"`
-	IssuedAt                time.Time             `json:"issued_at,omitzero"`
-	ImportedAt              time.Time             `json:"imported_at,omitzero"`
-	RevokedAt               time.Time             `json:"revoked_at,omitzero"`
-	NotBefore               time.Time             `json:"not_before,omitzero"`
-	NotAfter                time.Time             `json:"not_after,omitzero"`
-	KeyUsages               []string              `json:"key_usages"`
-	ExtendedKeyUsages       []extendedKeyUsageRow `json:"extended_key_usages"`
-	InUseBy                 []string              `json:"in_use_by"`
-	Exported                bool                  `json:"exported,omitempty"`
-	RenewalEligibility      string                `json:"renewal_eligibility,omitempty"`
+	DomainName              string    `json:"domain_name,omitempty"`
+	SubjectAlternativeNames []string  `json:"subject_alternative_names"`
+	IssuedAt                time.Time `json:"issued_at,omitzero"`
+	ImportedAt              time.Time `json:"imported_at,omitzero"`
+	RevokedAt               time.Time `json:"revoked_at,omitzero"`
+	NotBefore               time.Time `json:"not_before,omitzero"`
+	NotAfter                time.Time `json:"not_after,omitzero"`
+	InUseBy                 []string  `json:"in_use_by"`
+	Exported                bool      `json:"exported,omitempty"`
+	RenewalEligibility      string    `json:"renewal_eligibility,omitempty"`
 }
 
 // summaryFromCertificate returns the summary column of cert.
@@ -310,16 +310,9 @@ func summaryFromCertificate(cert *store.Certificate) certSummaryDetails {
 		RevokedAt:               cert.RevokedAt.UTC(),
 		NotBefore:               cert.NotBefore.UTC(),
 		NotAfter:                cert.NotAfter.UTC(),
-		KeyUsages:               cert.KeyUsages,
 		InUseBy:                 cert.InUseBy,
 		Exported:                cert.Exported,
 		RenewalEligibility:      cert.RenewalEligibility,
-	}
-	if cert.ExtendedKeyUsages != nil {
-		summary.ExtendedKeyUsages = make([]extendedKeyUsageRow, len(cert.ExtendedKeyUsages))
-		for i, eku := range cert.ExtendedKeyUsages {
-			summary.ExtendedKeyUsages[i] = extendedKeyUsageRow(eku)
-		}
 	}
 	return summary
 }
@@ -353,7 +346,7 @@ func (r *certRow) summary() (*store.Certificate, error) {
 		RevokedAt:               details.RevokedAt.UTC(),
 		NotBefore:               details.NotBefore.UTC(),
 		NotAfter:                details.NotAfter.UTC(),
-		KeyUsages:               details.KeyUsages,
+		KeyUsages:               splitNames(r.KeyUsages),
 		InUseBy:                 details.InUseBy,
 		Exported:                details.Exported,
 		RenewalEligibility:      details.RenewalEligibility,
@@ -361,14 +354,20 @@ func (r *certRow) summary() (*store.Certificate, error) {
 		UpdatedAt:               fromUnixNanos(r.UpdatedAt),
 	}
 
-	if details.ExtendedKeyUsages != nil {
-		cert.ExtendedKeyUsages = make([]store.ExtendedKeyUsage, len(details.ExtendedKeyUsages))
-		for i, eku := range details.ExtendedKeyUsages {
-			cert.ExtendedKeyUsages[i] = store.ExtendedKeyUsage(eku)
-		}
+	// Summaries carry extended key usage names only, without OIDs.
+	for _, name := range splitNames(r.ExtendedKeyUsages) {
+		cert.ExtendedKeyUsages = append(cert.ExtendedKeyUsages, store.ExtendedKeyUsage{Name: name})
 	}
 
 	return cert, nil
+}
+
+// splitNames inverts joinNames; "" gives nil.
+func splitNames(joined string) []string {
+	if joined == "" {
+		return nil
+	}
+	return strings.Split(strings.Trim(joined, ","), ",")
 }
 
 // joinNames returns names between commas, ",A,B,", so that a search for

@@ -130,50 +130,6 @@ func (d *summaryDecoder) time() (time.Time, bool) {
 	return t, err == nil
 }
 
-// usages reads the extended key usages: an array of {"name", "oid"} or null.
-func (d *summaryDecoder) usages() ([]extendedKeyUsageRow, bool) {
-	if d.null() {
-		return nil, true
-	}
-	if !d.consume('[') {
-		return nil, false
-	}
-	rows := []extendedKeyUsageRow{}
-	if d.consume(']') {
-		return rows, true
-	}
-	for {
-		if !d.consume('{') {
-			return nil, false
-		}
-		var row extendedKeyUsageRow
-		for !d.consume('}') {
-			key, ok := d.str()
-			if !ok || !d.consume(':') {
-				return nil, false
-			}
-			value, ok := d.str()
-			if !ok {
-				return nil, false
-			}
-			switch key {
-			case "name":
-				row.Name = value
-			case "oid":
-				row.OID = value
-			default:
-				return nil, false
-			}
-			d.consume(',')
-		}
-		rows = append(rows, row)
-		if d.consume(',') {
-			continue
-		}
-		return rows, d.consume(']')
-	}
-}
-
 // field reads the value of key into out.
 func (d *summaryDecoder) field(key string, out *certSummaryDetails) bool {
 	var ok bool
@@ -184,12 +140,8 @@ func (d *summaryDecoder) field(key string, out *certSummaryDetails) bool {
 		out.RenewalEligibility, ok = d.str()
 	case "subject_alternative_names":
 		out.SubjectAlternativeNames, ok = d.strs()
-	case "key_usages":
-		out.KeyUsages, ok = d.strs()
 	case "in_use_by":
 		out.InUseBy, ok = d.strs()
-	case "extended_key_usages":
-		out.ExtendedKeyUsages, ok = d.usages()
 	case "issued_at":
 		out.IssuedAt, ok = d.time()
 	case "imported_at":

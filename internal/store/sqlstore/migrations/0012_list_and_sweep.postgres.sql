@@ -10,7 +10,7 @@ ALTER TABLE certificates ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 -- keeps large values out of line, so a page reads the summary column
 -- without the PEM and key columns and needs no covering index; one could
 -- also exceed the size limit of an index entry.
-UPDATE certificates SET summary = (details::jsonb - ARRAY['failure_reason', 'validation_method', 'domain_validations', 'certificate_authority_arn', 'ct_logging_preference', 'revocation_reason', 'serial', 'subject', 'issuer', 'signature_algorithm', 'validation_started_at', 'renewal', 'expiry_notice_at'])::text;
+UPDATE certificates SET summary = (details::jsonb - ARRAY['failure_reason', 'validation_method', 'domain_validations', 'certificate_authority_arn', 'ct_logging_preference', 'revocation_reason', 'serial', 'subject', 'issuer', 'signature_algorithm', 'validation_started_at', 'renewal', 'expiry_notice_at', 'key_usages', 'extended_key_usages'])::text;
 
 -- The worker's sweep of issued certificates reads only the ones whose
 -- NotAfter is near (DueIssuedCertificates in issued.go), in NotAfter

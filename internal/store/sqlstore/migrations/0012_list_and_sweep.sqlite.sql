@@ -7,7 +7,7 @@
 ALTER TABLE certificates ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 
 -- details without the fields that a summary does not show.
-UPDATE certificates SET summary = json_remove(details, '$.failure_reason', '$.validation_method', '$.domain_validations', '$.certificate_authority_arn', '$.ct_logging_preference', '$.revocation_reason', '$.serial', '$.subject', '$.issuer', '$.signature_algorithm', '$.validation_started_at', '$.renewal', '$.expiry_notice_at');
+UPDATE certificates SET summary = json_remove(details, '$.failure_reason', '$.validation_method', '$.domain_validations', '$.certificate_authority_arn', '$.ct_logging_preference', '$.revocation_reason', '$.serial', '$.subject', '$.issuer', '$.signature_algorithm', '$.validation_started_at', '$.renewal', '$.expiry_notice_at', '$.key_usages', '$.extended_key_usages');
 
 -- Every column that a page of ListCertificates reads or filters by, so a
 -- page reads this index and no certificate row. It starts with the columns
