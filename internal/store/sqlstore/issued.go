@@ -11,10 +11,11 @@ import (
 )
 
 // DueIssuedCertificates returns up to limit certificates of any account in
-// status ISSUED whose NotAfter is before now plus the longer of within and
-// the longest DaysBeforeExpiry of any account configuration, in NotAfter
-// order, starting after the position after ("" for the first page). It
-// returns the position after the last certificate, "" when no more follow.
+// status ISSUED whose NotAfter is before a horizon: now plus the longer of
+// within and the longest DaysBeforeExpiry of any account configuration.
+// Pages follow NotAfter order and start after the position after ("" for
+// the first page). It also returns the position after the last
+// certificate, "" when no more follow.
 // It reads the search rows through an index on (status, not_after), so
 // certificates far from expiry are not read at all.
 func (s *Store) DueIssuedCertificates(ctx context.Context, now time.Time, within time.Duration, after string, limit int) ([]*store.Certificate, string, error) {

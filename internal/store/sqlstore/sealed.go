@@ -141,7 +141,7 @@ func (s *Store) CheckSealed(ctx context.Context) error {
 // CheckAllSealed opens one value per master key id in every sealed column,
 // reading every sealed value to find the key ids, and fails when one does
 // not open. When every one opens it records one value per key id, which
-// later calls of CheckSealed open again; while that record stands it
+// later calls of CheckSealed open again. While that record exists it
 // returns at once. RewrapSealed removes the record when it changes a
 // value.
 func (s *Store) CheckAllSealed(ctx context.Context) error {

@@ -13,8 +13,8 @@ var errSummarySyntax = errors.New("summary outside the fast decoder's subset")
 // reflection: a page of a listing decodes one per certificate, and
 // encoding/json took half of a page's time. It accepts the JSON that
 // json.Marshal, SQLite's json_remove and PostgreSQL's jsonb write for
-// these fields, with no escapes in strings; anything else returns
-// errSummarySyntax, and the caller decodes with encoding/json.
+// these fields, with no escapes in strings. Anything else returns
+// errSummarySyntax, so the caller decodes it with encoding/json.
 func decodeSummary(text string, out *certSummaryDetails) error {
 	d := summaryDecoder{s: text}
 	if !d.consume('{') {
