@@ -116,7 +116,13 @@ func load(ctx context.Context, dataDir string, n, batchSize int) (loaded, error)
 	if err != nil {
 		return loaded{}, err
 	}
-	defer st.Close()
+	// The store closes once, below on success or here on an error.
+	closed := false
+	defer func() {
+		if !closed {
+			st.Close()
+		}
+	}()
 	if err := st.PrepareBulkLoad(ctx, bulkCacheKiB); err != nil {
 		return loaded{}, err
 	}
@@ -152,6 +158,7 @@ func load(ctx context.Context, dataDir string, n, batchSize int) (loaded, error)
 	}
 	duration := time.Since(started)
 
+	closed = true
 	if err := st.Close(); err != nil {
 		return loaded{}, err
 	}

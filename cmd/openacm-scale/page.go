@@ -39,6 +39,7 @@ func writePage(path string, results []result) error {
 		b.WriteString("\n")
 	}
 	ms := func(v float64) string { return fmt.Sprintf("%.2f ms", v) }
+	row("commit measured", func(r result) string { return r.Commit })
 	row("load rate (certificates per second)", func(r result) string { return fmt.Sprintf("%.0f", r.LoadPerSecond) })
 	row("load time", func(r result) string { return fmt.Sprintf("%.1f s", r.LoadSeconds) })
 	row("database per certificate (file and WAL after load)", func(r result) string {

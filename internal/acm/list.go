@@ -2,8 +2,11 @@ package acm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/openacm/openacm/internal/apierr"
 	"github.com/openacm/openacm/internal/store"
@@ -135,4 +138,115 @@ func certificateSummary(cert *store.Certificate) CertificateSummary {
 		summary.ExtendedKeyUsages = append(summary.ExtendedKeyUsages, usage.Name)
 	}
 	return summary
+}
+
+// MarshalJSON writes the page as encoding/json would write the struct, byte
+// for byte, without reflection: encoding a page of 1000 summaries took a
+// fifth of a ListCertificates call.
+func (o ListCertificatesOutput) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 64+len(o.CertificateSummaryList)*700)
+	b = append(b, '{')
+	if o.NextToken != "" {
+		b = append(b, `"NextToken":`...)
+		b = appendJSONString(b, o.NextToken)
+		b = append(b, ',')
+	}
+	b = append(b, `"CertificateSummaryList":`...)
+	if o.CertificateSummaryList == nil {
+		b = append(b, "null}"...)
+		return b, nil
+	}
+	b = append(b, '[')
+	for i := range o.CertificateSummaryList {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = o.CertificateSummaryList[i].appendJSON(b)
+	}
+	b = append(b, "]}"...)
+	return b, nil
+}
+
+// appendJSON appends the summary as encoding/json writes CertificateSummary.
+func (s *CertificateSummary) appendJSON(b []byte) []byte {
+	b = append(b, `{"CertificateArn":`...)
+	b = appendJSONString(b, s.CertificateArn)
+	b = append(b, `,"DomainName":`...)
+	b = appendJSONString(b, s.DomainName)
+	if len(s.SubjectAlternativeNameSummaries) > 0 {
+		b = append(b, `,"SubjectAlternativeNameSummaries":`...)
+		b = appendJSONStrings(b, s.SubjectAlternativeNameSummaries)
+	}
+	b = append(b, `,"HasAdditionalSubjectAlternativeNames":`...)
+	b = strconv.AppendBool(b, s.HasAdditionalSubjectAlternativeNames)
+	b = append(b, `,"Status":`...)
+	b = appendJSONString(b, s.Status)
+	b = append(b, `,"Type":`...)
+	b = appendJSONString(b, s.Type)
+	b = append(b, `,"KeyAlgorithm":`...)
+	b = appendJSONString(b, s.KeyAlgorithm)
+	b = append(b, `,"KeyUsages":`...)
+	b = appendJSONStrings(b, s.KeyUsages)
+	b = append(b, `,"ExtendedKeyUsages":`...)
+	b = appendJSONStrings(b, s.ExtendedKeyUsages)
+	if s.ExportOption != "" {
+		b = append(b, `,"ExportOption":`...)
+		b = appendJSONString(b, s.ExportOption)
+	}
+	b = append(b, `,"InUse":`...)
+	b = strconv.AppendBool(b, s.InUse)
+	b = append(b, `,"Exported":`...)
+	b = strconv.AppendBool(b, s.Exported)
+	if s.RenewalEligibility != "" {
+		b = append(b, `,"RenewalEligibility":`...)
+		b = appendJSONString(b, s.RenewalEligibility)
+	}
+	for _, field := range []struct {
+		name string
+		time *Timestamp
+	}{
+		{`,"NotBefore":`, s.NotBefore}, {`,"NotAfter":`, s.NotAfter}, {`,"CreatedAt":`, s.CreatedAt},
+		{`,"IssuedAt":`, s.IssuedAt}, {`,"ImportedAt":`, s.ImportedAt}, {`,"RevokedAt":`, s.RevokedAt},
+	} {
+		if field.time != nil {
+			b = append(b, field.name...)
+			b = strconv.AppendFloat(b, float64(time.Time(*field.time).UnixMilli())/1000, 'f', -1, 64)
+		}
+	}
+	if s.ManagedBy != "" {
+		b = append(b, `,"ManagedBy":`...)
+		b = appendJSONString(b, s.ManagedBy)
+	}
+	return append(b, '}')
+}
+
+// appendJSONStrings appends values as a JSON array, or null for nil.
+func appendJSONStrings(b []byte, values []string) []byte {
+	if values == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v)
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string. Text that encoding/json
+// would escape (quotes, backslashes, control characters, <, >, &, and
+// anything outside printable ASCII) goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			encoded, _ := json.Marshal(s)
+			return append(b, encoded...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

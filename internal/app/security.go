@@ -81,6 +81,14 @@ func openStore(ctx context.Context, cfg config.Config, keyring *keys.Keyring, lo
 		return nil, fmt.Errorf("%w (primary master key id %s); start every node with the --master-key-file the store was sealed with: %w",
 			ErrMasterKeyMismatch, keyring.PrimaryID(), err)
 	}
+	// CheckSealed opened a bounded sample. Every other value is checked
+	// after start, once per database until a key rotation.
+	go func() {
+		if err := st.CheckAllSealed(context.WithoutCancel(ctx)); err != nil {
+			logger.Error("checking every sealed value failed; a node started with a wrong --master-key-file, or the store closed during the check",
+				"primary_master_key_id", keyring.PrimaryID(), "error", err)
+		}
+	}()
 	return st, nil
 }
 

@@ -235,7 +235,8 @@ type Store interface {
 	// creation time (then ARN), and the cursor of the next page ("" at the end).
 	// The certificates are summaries: they carry only ARN, Account, Region,
 	// DomainName, SubjectAlternativeNames, Type, Status, KeyAlgorithm,
-	// ManagedBy, ExportOption, KeyUsages, ExtendedKeyUsages, InUseBy,
+	// ManagedBy, ExportOption, KeyUsages, ExtendedKeyUsages (names only,
+	// without OIDs), InUseBy,
 	// Exported, RenewalEligibility, Version and the creation, update,
 	// issue, import, revocation and validity times. So a page costs no key
 	// decryption and no PEM; never write them back with UpdateCertificate.
@@ -246,10 +247,15 @@ type Store interface {
 	// PENDING_AUTO_RENEWAL, oldest first, for the background worker.
 	PendingCertificates(ctx context.Context, limit int) ([]*Certificate, error)
 
-	// IssuedCertificates returns up to limit certificates of any account in
-	// status ISSUED whose ARN sorts after afterARN, in ARN order, so the
-	// worker can page through all of them.
-	IssuedCertificates(ctx context.Context, afterARN string, limit int) ([]*Certificate, error)
+	// DueIssuedCertificates returns up to limit certificates of any account
+	// in status ISSUED whose NotAfter is before now plus the longer of
+	// within and the longest DaysBeforeExpiry of any account configuration,
+	// so the worker's sweep reads only the certificates that may be due for
+	// renewal, an expiry event or expiry. Pages start after the position
+	// after ("" for the first) and follow NotAfter order; next is the
+	// position after the page, "" when no more follow. A certificate whose
+	// NotAfter changes between pages may be returned twice or not at all.
+	DueIssuedCertificates(ctx context.Context, now time.Time, within time.Duration, after string, limit int) (certs []*Certificate, next string, err error)
 
 	// ListTags returns the certificate's tags in the order they were first added.
 	ListTags(ctx context.Context, account, region, arn string) ([]Tag, error)

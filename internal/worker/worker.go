@@ -251,20 +251,27 @@ func (w *Worker) sweepWhenDue(ctx context.Context) error {
 	return w.sweepIssued(ctx)
 }
 
-// sweepIssued advances every issued certificate, a page at a time, for
-// expiry, renewal and events.
+// SweepWithin is how long before NotAfter the sweep starts to look at an
+// issued certificate: managed renewal starts 60 days before NotAfter, and
+// the store widens it to the longest DaysBeforeExpiry of any account.
+const SweepWithin = 60 * 24 * time.Hour
+
+// sweepIssued advances, a page at a time, every issued certificate that
+// is within SweepWithin of NotAfter, for expiry, renewal and events. The
+// others cost it nothing.
 func (w *Worker) sweepIssued(ctx context.Context) error {
+	now := w.clock.Now()
 	after := ""
 	for ctx.Err() == nil {
-		issued, err := w.store.IssuedCertificates(ctx, after, w.options.Batch)
+		issued, next, err := w.store.DueIssuedCertificates(ctx, now, SweepWithin, after, w.options.Batch)
 		if err != nil {
 			return err
 		}
-		if len(issued) == 0 {
+		w.advanceAll(ctx, issued, w.advanceIssued)
+		if next == "" {
 			return nil
 		}
-		w.advanceAll(ctx, issued, w.advanceIssued)
-		after = issued[len(issued)-1].ARN
+		after = next
 	}
 	return nil
 }

@@ -127,7 +127,7 @@ func (s *Store) insertCertificateRows(ctx context.Context, tx *sql.Tx, cert *sto
 
 func (s *Store) insertCertificate(ctx context.Context, tx *sql.Tx, row *certRow) error {
 	_, err := s.exec(ctx, tx, `INSERT INTO certificates (`+certificateColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.values()...)
 	if err != nil {
 		return fmt.Errorf("insert certificate: %w", err)
@@ -208,12 +208,12 @@ func (s *Store) updateCertificateRow(ctx context.Context, tx *sql.Tx, cert *stor
 		status = ?, type = ?, key_algorithm = ?, export_option = ?, managed_by = ?,
 		created_at = ?, key_usages = ?, extended_key_usages = ?,
 		certificate_pem = ?, certificate_chain_pem = ?, chain_digest = ?, private_key = ?,
-		details = ?, version = ?, updated_at = ?
+		details = ?, version = ?, updated_at = ?, summary = ?
 		WHERE arn = ? AND account = ? AND region = ? AND version = ?`,
 		row.Status, row.Type, row.KeyAlgorithm, row.ExportOption, row.ManagedBy,
 		row.CreatedAt, row.KeyUsages, row.ExtendedKeyUsages,
 		row.CertificatePEM, row.CertificateChainPEM, row.ChainDigest, row.PrivateKey,
-		row.Details, newVersion, row.UpdatedAt,
+		row.Details, newVersion, row.UpdatedAt, row.Summary,
 		row.ARN, row.Account, row.Region, cert.Version)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 )
 
 // maxGroupCommitWrites caps how many writes share one SQLite transaction,
@@ -37,6 +38,8 @@ type groupCommitter struct {
 	// savepointStmts keeps the savepoint statements prepared, by text.
 	// Only run uses it.
 	savepointStmts map[string]*sql.Stmt
+
+	closeOnce sync.Once
 }
 
 // Savepoint statements around each write of a batch.
@@ -89,13 +92,15 @@ func (c *groupCommitter) write(ctx context.Context, fn func(tx *sql.Tx) error) e
 }
 
 // close stops the committer after its current batch. Writes submitted
-// afterwards fail with errStoreClosed.
+// afterwards fail with errStoreClosed. Calls after the first do nothing.
 func (c *groupCommitter) close() {
-	close(c.stop)
-	<-c.stopped
-	for _, stmt := range c.savepointStmts {
-		_ = stmt.Close()
-	}
+	c.closeOnce.Do(func() {
+		close(c.stop)
+		<-c.stopped
+		for _, stmt := range c.savepointStmts {
+			_ = stmt.Close()
+		}
+	})
 }
 
 func (c *groupCommitter) run() {

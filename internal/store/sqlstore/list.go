@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -74,9 +75,33 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 	}
 
 	// One row past the page shows whether another page follows.
+	var unsummarized []int
+	position := 0
+	listSummary := func(_ context.Context, row *certRow) (*store.Certificate, error) {
+		if row.Details == "" {
+			// A row written without its summary column; read details below,
+			// after this query's rows are closed.
+			row.Details = "{}"
+			unsummarized = append(unsummarized, position)
+		}
+		position++
+		return row.summary()
+	}
 	certs, err := s.queryCertificateRows(ctx, s.reader, listSummary, sqlText, append(args, query.Limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list certificates: %w", err)
+	}
+	for _, i := range unsummarized {
+		row, err := s.getCertificateRow(ctx, certificateDetailColumns, certs[i].Account, certs[i].Region, certs[i].ARN)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the page was read
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("list certificates: %w", err)
+		}
+		if certs[i], err = row.summary(); err != nil {
+			return nil, "", fmt.Errorf("list certificates: %w", err)
+		}
 	}
 
 	if len(certs) <= query.Limit {
@@ -174,10 +199,4 @@ func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, 
 // placeholders returns n comma-separated "?".
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// listSummary converts a row of certificateListColumns to a summary. The
-// list columns leave out the chain, so no chain lookup is needed.
-func listSummary(_ context.Context, row *certRow) (*store.Certificate, error) {
-	return row.summary()
 }

@@ -14,21 +14,23 @@ import (
 // certRow.scanTargets and certRow.values use.
 const certificateColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
 	created_at, key_usages, extended_key_usages, certificate_pem, certificate_chain_pem, private_key,
-	details, version, updated_at, chain_digest`
+	details, version, updated_at, chain_digest, summary`
 
 // certificateDetailColumns is certificateColumns with empty values in
 // place of the PEM bodies and the sealed private key, for reads that show
 // only a certificate's metadata.
 const certificateDetailColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
 	created_at, key_usages, extended_key_usages, '', '', NULL,
-	details, version, updated_at, NULL`
+	details, version, updated_at, NULL, ''`
 
 // certificateListColumns is certificateColumns with empty values in place
 // of the PEM bodies and the sealed private key, which certificate
-// summaries do not show.
+// summaries do not show, and with the summary column in place of details.
+// Every column it reads is in the SQLite index certificates_list, so a
+// page reads that index and no certificate row.
 const certificateListColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
 	created_at, key_usages, extended_key_usages, '', '', NULL,
-	details, version, updated_at, NULL`
+	summary, version, updated_at, NULL, ''`
 
 // certRow is one row of the certificates table.
 type certRow struct {
@@ -52,13 +54,16 @@ type certRow struct {
 	// ChainDigest is the SHA-256 of the chain kept in certificate_chains,
 	// or nil when CertificateChainPEM holds the chain itself.
 	ChainDigest []byte
+	// Summary is the JSON of certSummaryDetails: the part of Details that
+	// a listing shows, stored apart so a page need not read Details.
+	Summary string
 }
 
 func (r *certRow) scanTargets() []any {
 	return []any{
 		&r.ARN, &r.Account, &r.Region, &r.Status, &r.Type, &r.KeyAlgorithm, &r.ExportOption, &r.ManagedBy,
 		&r.CreatedAt, &r.KeyUsages, &r.ExtendedKeyUsages, &r.CertificatePEM, &r.CertificateChainPEM, &r.PrivateKey,
-		&r.Details, &r.Version, &r.UpdatedAt, &r.ChainDigest,
+		&r.Details, &r.Version, &r.UpdatedAt, &r.ChainDigest, &r.Summary,
 	}
 }
 
@@ -66,7 +71,7 @@ func (r *certRow) values() []any {
 	return []any{
 		r.ARN, r.Account, r.Region, r.Status, r.Type, r.KeyAlgorithm, r.ExportOption, r.ManagedBy,
 		r.CreatedAt, r.KeyUsages, r.ExtendedKeyUsages, r.CertificatePEM, r.CertificateChainPEM, r.PrivateKey,
-		r.Details, r.Version, r.UpdatedAt, r.ChainDigest,
+		r.Details, r.Version, r.UpdatedAt, r.ChainDigest, r.Summary,
 	}
 }
 
@@ -146,6 +151,11 @@ func rowFromCertificate(cert *store.Certificate) (*certRow, error) {
 		return nil, fmt.Errorf("encode certificate %s details: %w", cert.ARN, err)
 	}
 
+	summary, err := json.Marshal(summaryFromCertificate(cert))
+	if err != nil {
+		return nil, fmt.Errorf("encode certificate %s summary: %w", cert.ARN, err)
+	}
+
 	ekuNames := make([]string, len(cert.ExtendedKeyUsages))
 	for i, eku := range cert.ExtendedKeyUsages {
 		ekuNames[i] = eku.Name
@@ -166,6 +176,7 @@ func rowFromCertificate(cert *store.Certificate) (*certRow, error) {
 		CertificatePEM:      cert.CertificatePEM,
 		CertificateChainPEM: cert.CertificateChainPEM,
 		Details:             string(details),
+		Summary:             string(summary),
 		Version:             cert.Version,
 		UpdatedAt:           updatedAt,
 	}
@@ -271,29 +282,51 @@ func (r *certRow) certificate() (*store.Certificate, error) {
 }
 
 // certSummaryDetails is the part of certDetails that a certificate
-// summary shows. Decoding only these fields makes a page of a listing
-// cheaper than decoding every certificate in full.
+// summary shows, with the same JSON names, so it decodes from the summary
+// column and from details alike. Decoding only these fields makes a page
+// of a listing cheaper than decoding every certificate in full. The key
+// usages come from the key_usages and extended_key_usages columns instead,
+// which a listing reads anyway, so the summary column is shorter.
 type certSummaryDetails struct {
-	DomainName              string                `json:"domain_name,omitempty"`
-	SubjectAlternativeNames []string              `json:"subject_alternative_names"`
-	IssuedAt                time.Time             `json:"issued_at,omitzero"`
-	ImportedAt              time.Time             `json:"imported_at,omitzero"`
-	RevokedAt               time.Time             `json:"revoked_at,omitzero"`
-	NotBefore               time.Time             `json:"not_before,omitzero"`
-	NotAfter                time.Time             `json:"not_after,omitzero"`
-	KeyUsages               []string              `json:"key_usages"`
-	ExtendedKeyUsages       []extendedKeyUsageRow `json:"extended_key_usages"`
-	InUseBy                 []string              `json:"in_use_by"`
-	Exported                bool                  `json:"exported,omitempty"`
-	RenewalEligibility      string                `json:"renewal_eligibility,omitempty"`
+	DomainName              string    `json:"domain_name,omitempty"`
+	SubjectAlternativeNames []string  `json:"subject_alternative_names"`
+	IssuedAt                time.Time `json:"issued_at,omitzero"`
+	ImportedAt              time.Time `json:"imported_at,omitzero"`
+	RevokedAt               time.Time `json:"revoked_at,omitzero"`
+	NotBefore               time.Time `json:"not_before,omitzero"`
+	NotAfter                time.Time `json:"not_after,omitzero"`
+	InUseBy                 []string  `json:"in_use_by"`
+	Exported                bool      `json:"exported,omitempty"`
+	RenewalEligibility      string    `json:"renewal_eligibility,omitempty"`
+}
+
+// summaryFromCertificate returns the summary column of cert.
+func summaryFromCertificate(cert *store.Certificate) certSummaryDetails {
+	summary := certSummaryDetails{
+		DomainName:              cert.DomainName,
+		SubjectAlternativeNames: cert.SubjectAlternativeNames,
+		IssuedAt:                cert.IssuedAt.UTC(),
+		ImportedAt:              cert.ImportedAt.UTC(),
+		RevokedAt:               cert.RevokedAt.UTC(),
+		NotBefore:               cert.NotBefore.UTC(),
+		NotAfter:                cert.NotAfter.UTC(),
+		InUseBy:                 cert.InUseBy,
+		Exported:                cert.Exported,
+		RenewalEligibility:      cert.RenewalEligibility,
+	}
+	return summary
 }
 
 // summary converts the row to a store.Certificate that holds only the
-// fields of store.Store's certificate summaries.
+// fields of store.Store's certificate summaries. It decodes r.Details,
+// which holds the summary column in a row of certificateListColumns.
 func (r *certRow) summary() (*store.Certificate, error) {
 	var details certSummaryDetails
-	if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
-		return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+	if err := decodeSummary(r.Details, &details); err != nil {
+		details = certSummaryDetails{}
+		if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+			return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+		}
 	}
 
 	cert := &store.Certificate{
@@ -313,7 +346,7 @@ func (r *certRow) summary() (*store.Certificate, error) {
 		RevokedAt:               details.RevokedAt.UTC(),
 		NotBefore:               details.NotBefore.UTC(),
 		NotAfter:                details.NotAfter.UTC(),
-		KeyUsages:               details.KeyUsages,
+		KeyUsages:               splitNames(r.KeyUsages),
 		InUseBy:                 details.InUseBy,
 		Exported:                details.Exported,
 		RenewalEligibility:      details.RenewalEligibility,
@@ -321,14 +354,20 @@ func (r *certRow) summary() (*store.Certificate, error) {
 		UpdatedAt:               fromUnixNanos(r.UpdatedAt),
 	}
 
-	if details.ExtendedKeyUsages != nil {
-		cert.ExtendedKeyUsages = make([]store.ExtendedKeyUsage, len(details.ExtendedKeyUsages))
-		for i, eku := range details.ExtendedKeyUsages {
-			cert.ExtendedKeyUsages[i] = store.ExtendedKeyUsage(eku)
-		}
+	// Summaries carry extended key usage names only, without OIDs.
+	for _, name := range splitNames(r.ExtendedKeyUsages) {
+		cert.ExtendedKeyUsages = append(cert.ExtendedKeyUsages, store.ExtendedKeyUsage{Name: name})
 	}
 
 	return cert, nil
+}
+
+// splitNames inverts joinNames; "" gives nil.
+func splitNames(joined string) []string {
+	if joined == "" {
+		return nil
+	}
+	return strings.Split(strings.Trim(joined, ","), ",")
 }
 
 // joinNames returns names between commas, ",A,B,", so that a search for

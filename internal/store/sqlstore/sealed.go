@@ -3,10 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/openacm/openacm/internal/keys"
+	"github.com/openacm/openacm/internal/store"
 )
 
 // ErrNoKeyring means a private key was written to a store opened without a
@@ -73,34 +75,166 @@ func (s *Store) open(column sealedColumn, id string, sealed []byte) ([]byte, err
 	return plaintext, nil
 }
 
-// CheckSealed opens one value per master key id in every sealed column,
-// and fails when one does not open. A node started with the wrong master
-// key fails here rather than on the first request that needs a key.
-//
-// NOTE: it reads every sealed value to find the key ids, which is a full
-// scan of the certificates table at start-up.
+// sealedSampleSize is how many values of each sealed column CheckSealed
+// opens or inspects before the server is ready, whatever the table size.
+const sealedSampleSize = 100
+
+// sealedCheckSetting names the setting that records the last full check
+// of sealed values (see CheckAllSealed).
+const sealedCheckSetting = "sealed_check"
+
+// sealedWitness is one value that opened in the last full check: the
+// master key id that wrapped it and where it is stored.
+type sealedWitness struct {
+	KeyID  string `json:"k"`
+	Table  string `json:"t"`
+	Column string `json:"c"`
+	ID     string `json:"i"`
+}
+
+// CheckSealed opens a bounded number of sealed values, and fails when one
+// does not open, so a node started with the wrong master key stops here
+// rather than on the first request that needs a key. It opens one value per
+// master key id among the first sealedSampleSize values of every sealed
+// column, and the value recorded for each key id by the last CheckAllSealed.
+// Its cost does not grow with the number of certificates. A caller that
+// wants every value checked runs CheckAllSealed too, in the background.
 func (s *Store) CheckSealed(ctx context.Context) error {
+	checked := map[[8]byte]bool{}
+	for _, column := range sealedColumns {
+		ids, values, err := s.sealedPage(ctx, column, "", sealedSampleSize)
+		if err != nil {
+			return fmt.Errorf("check sealed values: %w", err)
+		}
+		for i, id := range ids {
+			if _, err := s.checkSealedValue(column, id, values[i], checked); err != nil {
+				return fmt.Errorf("check sealed values: %w", err)
+			}
+		}
+	}
+
+	witnesses, err := s.sealedWitnesses(ctx)
+	if err != nil {
+		return fmt.Errorf("check sealed values: %w", err)
+	}
+	for _, w := range witnesses {
+		column, ok := sealedColumnNamed(w.Table, w.Column)
+		if !ok {
+			continue
+		}
+		value, err := s.sealedValue(ctx, column, w.ID)
+		if err != nil {
+			return fmt.Errorf("check sealed values: %w", err)
+		}
+		// A value rewrapped or deleted since no longer witnesses its key id.
+		keyID, idErr := keys.SealedKeyID(value)
+		if len(value) == 0 || idErr != nil || keys.FormatKeyID(keyID) != w.KeyID {
+			continue
+		}
+		if _, err := s.checkSealedValue(column, w.ID, value, checked); err != nil {
+			return fmt.Errorf("check sealed values: %w", err)
+		}
+	}
+	return nil
+}
+
+// CheckAllSealed opens one value per master key id in every sealed column,
+// reading every sealed value to find the key ids, and fails when one does
+// not open. When every one opens it records one value per key id, which
+// later calls of CheckSealed open again. While that record exists it
+// returns at once. RewrapSealed removes the record when it changes a
+// value.
+func (s *Store) CheckAllSealed(ctx context.Context) error {
+	if witnesses, err := s.sealedWitnesses(ctx); err != nil || witnesses != nil {
+		return err
+	}
+
+	witnesses := []sealedWitness{}
 	for _, column := range sealedColumns {
 		checked := map[[8]byte]bool{}
 		err := s.eachSealed(ctx, column, func(id string, value []byte) error {
-			keyID, err := keys.SealedKeyID(value)
-			if err != nil {
-				return fmt.Errorf("%s.%s of %s: %w", column.table, column.column, id, err)
+			opened, err := s.checkSealedValue(column, id, value, checked)
+			if opened {
+				keyID, _ := keys.SealedKeyID(value)
+				witnesses = append(witnesses, sealedWitness{
+					KeyID: keys.FormatKeyID(keyID), Table: column.table, Column: column.column, ID: id,
+				})
 			}
-			if checked[keyID] {
-				return nil
-			}
-			if _, err := s.open(column, id, value); err != nil {
-				return err
-			}
-			checked[keyID] = true
-			return nil
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("check sealed values: %w", err)
 		}
 	}
+
+	record, err := json.Marshal(witnesses)
+	if err != nil {
+		return fmt.Errorf("record sealed value check: %w", err)
+	}
+	if _, err := s.InitSetting(ctx, sealedCheckSetting, record); err != nil {
+		return fmt.Errorf("record sealed value check: %w", err)
+	}
 	return nil
+}
+
+// checkSealedValue opens value unless a value of the same master key id
+// was opened already, and reports whether it opened it.
+func (s *Store) checkSealedValue(column sealedColumn, id string, value []byte, checked map[[8]byte]bool) (bool, error) {
+	if len(value) == 0 {
+		return false, nil
+	}
+	keyID, err := keys.SealedKeyID(value)
+	if err != nil {
+		return false, fmt.Errorf("%s.%s of %s: %w", column.table, column.column, id, err)
+	}
+	if checked[keyID] {
+		return false, nil
+	}
+	if _, err := s.open(column, id, value); err != nil {
+		return false, err
+	}
+	checked[keyID] = true
+	return true, nil
+}
+
+// sealedWitnesses returns the values recorded by the last CheckAllSealed,
+// or nil when none is recorded.
+func (s *Store) sealedWitnesses(ctx context.Context) ([]sealedWitness, error) {
+	record, err := s.GetSetting(ctx, sealedCheckSetting)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	witnesses := []sealedWitness{}
+	if err := json.Unmarshal(record, &witnesses); err != nil {
+		// An unreadable record is dropped, so the next full check writes it again.
+		return nil, s.DeleteSetting(ctx, sealedCheckSetting)
+	}
+	return witnesses, nil
+}
+
+// sealedColumnNamed returns the sealed column of table and column.
+func sealedColumnNamed(table, column string) (sealedColumn, bool) {
+	for _, c := range sealedColumns {
+		if c.table == table && c.column == column {
+			return c, true
+		}
+	}
+	return sealedColumn{}, false
+}
+
+// sealedValue returns the value of column in the row id, nil when the row
+// is gone.
+func (s *Store) sealedValue(ctx context.Context, column sealedColumn, id string) ([]byte, error) {
+	var value []byte
+	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT `+column.column+` FROM `+column.table+`
+		WHERE `+column.idColumn+` = ?`), id).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return value, err
 }
 
 // RewrapSealed rewraps every sealed value whose data key is not wrapped by
@@ -118,6 +252,13 @@ func (s *Store) RewrapSealed(ctx context.Context) (int, error) {
 		total += changed
 		if err != nil {
 			return total, fmt.Errorf("rewrap %s.%s: %w", column.table, column.column, err)
+		}
+	}
+	if total > 0 {
+		// The values recorded by the last full check may be rewrapped now,
+		// so the next full check runs again.
+		if err := s.DeleteSetting(ctx, sealedCheckSetting); err != nil {
+			return total, fmt.Errorf("rewrap: %w", err)
 		}
 	}
 	return total, nil
@@ -171,7 +312,7 @@ const sealedPageSize = 1000
 func (s *Store) eachSealed(ctx context.Context, column sealedColumn, fn func(id string, value []byte) error) error {
 	after := ""
 	for {
-		ids, values, err := s.sealedPage(ctx, column, after)
+		ids, values, err := s.sealedPage(ctx, column, after, sealedPageSize)
 		if err != nil {
 			return err
 		}
@@ -193,10 +334,10 @@ func (s *Store) eachSealed(ctx context.Context, column sealedColumn, fn func(id 
 // sealedPage returns the next page of ids and values of column after the
 // id after. The page is read in full and its rows closed before fn runs,
 // so fn may write with the single writer connection while no read is open.
-func (s *Store) sealedPage(ctx context.Context, column sealedColumn, after string) ([]string, [][]byte, error) {
+func (s *Store) sealedPage(ctx context.Context, column sealedColumn, after string, limit int) ([]string, [][]byte, error) {
 	rows, err := s.reader.QueryContext(ctx, s.dialect.bind(`SELECT `+column.idColumn+`, `+column.column+` FROM `+column.table+`
 		WHERE `+column.column+` IS NOT NULL AND `+column.idColumn+` > ?
-		ORDER BY `+column.idColumn+` LIMIT ?`), after, sealedPageSize)
+		ORDER BY `+column.idColumn+` LIMIT ?`), after, limit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,9 +357,20 @@ func (s *Store) sealedPage(ctx context.Context, column sealedColumn, after strin
 	return ids, values, rows.Err()
 }
 
+// clearValuesSetting names the setting that records that no value is
+// stored in clear any more. Every write seals, so once a scan sealed the
+// values stored before sealing existed, none can appear again.
+const clearValuesSetting = "sealed_clear_values"
+
 // sealClearValues seals values that were stored before sealing existed.
-// It runs once per open and changes nothing in a database already sealed.
+// It runs at every open, but scans the sealed columns only until one scan
+// has finished, so later opens do not read every key.
 func (s *Store) sealClearValues(ctx context.Context) error {
+	if _, err := s.GetSetting(ctx, clearValuesSetting); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	for _, column := range sealedColumns {
 		var clearRows []string
 		err := s.eachSealed(ctx, column, func(id string, value []byte) error {
@@ -239,7 +391,8 @@ func (s *Store) sealClearValues(ctx context.Context) error {
 			s.logger.Info("sealed values stored in clear", "table", column.table, "column", column.column, "count", len(clearRows))
 		}
 	}
-	return nil
+	_, err := s.InitSetting(ctx, clearValuesSetting, nil)
+	return err
 }
 
 func (s *Store) sealClearValue(ctx context.Context, column sealedColumn, id string) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -235,5 +236,55 @@ func TestOpenSealsClearPrivateKeys(t *testing.T) {
 	got, err := s.GetCertificate(ctx, "111122223333", "us-east-1", "arn:legacy")
 	if err != nil || !bytes.Equal(got.PrivateKeyPEM, clearKey) {
 		t.Errorf("GetCertificate of the sealed legacy row = %v; want the original key", err)
+	}
+}
+
+// CheckSealed opens only a sample of the values, so a key id found past the
+// sample is checked through the record of CheckAllSealed.
+func TestCheckSealedOpensRecordedKeyIDs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "openacm.db")
+	oldKey, _ := keys.GenerateKey()
+	newKey, _ := keys.GenerateKey()
+	oldRing, _ := keys.NewKeyring(oldKey)
+	bothRing, _ := keys.NewKeyring(newKey, oldKey)
+	newRing, _ := keys.NewKeyring(newKey)
+
+	s, err := sqlstore.OpenSQLite(ctx, path, nil, sqlstore.WithKeyring(oldRing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateCertificate(ctx, sealedTestCertificate("arn:aws:acm:us-east-1:111122223333:certificate/z-old"), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// More values sealed with the new key than the sample holds, all sorting
+	// before the one sealed with the old key.
+	s, err = sqlstore.OpenSQLite(ctx, path, nil, sqlstore.WithKeyring(bothRing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 120 {
+		arn := fmt.Sprintf("arn:aws:acm:us-east-1:111122223333:certificate/a-%03d", i)
+		if _, _, err := s.CreateCertificate(ctx, sealedTestCertificate(arn), nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CheckAllSealed(ctx); err != nil {
+		t.Fatalf("CheckAllSealed with both keys: %v", err)
+	}
+	s.Close()
+
+	s, err = sqlstore.OpenSQLite(ctx, path, nil, sqlstore.WithKeyring(newRing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CheckSealed(ctx); !errors.Is(err, keys.ErrUnknownKey) {
+		t.Errorf("CheckSealed without the old key: error = %v, want keys.ErrUnknownKey", err)
+	}
+	if err := s.CheckAllSealed(ctx); err != nil {
+		t.Errorf("CheckAllSealed with a record: %v, want nil without a scan", err)
 	}
 }

@@ -12,17 +12,27 @@ import (
 
 func testIssuedPaging(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
-	statuses := []string{"ISSUED", "PENDING_VALIDATION", "ISSUED", "EXPIRED", "ISSUED"}
+	// Certificates expiring in the given number of days; the ones within
+	// 60 days, and ISSUED, are due.
+	certs := []struct {
+		status string
+		days   int
+	}{
+		{"ISSUED", 10}, {"PENDING_VALIDATION", 5}, {"ISSUED", 300}, {"EXPIRED", -3},
+		{"ISSUED", -1}, {"ISSUED", 59}, {"ISSUED", 61}, {"ISSUED", 30},
+	}
 	var want []string
-	for i, status := range statuses {
+	for i, c := range certs {
 		cert := newCertificate(account, region, i+1)
-		if i == 2 {
+		if i == 2 || i == 5 {
 			cert = newCertificate(otherAccount, otherRegion, i+1)
 		}
-		cert.Status = status
+		cert.Status = c.status
+		cert.NotAfter = now.Add(time.Duration(c.days) * 24 * time.Hour)
 		mustCreate(t, s, cert)
-		if status == "ISSUED" {
+		if c.status == "ISSUED" && c.days < 60 {
 			want = append(want, cert.ARN)
 		}
 	}
@@ -30,30 +40,43 @@ func testIssuedPaging(t *testing.T, s store.Store) {
 	var got []string
 	after := ""
 	for page := 0; page < 10; page++ {
-		certs, err := s.IssuedCertificates(ctx, after, 2)
+		certs, next, err := s.DueIssuedCertificates(ctx, now, 60*24*time.Hour, after, 2)
 		if err != nil {
-			t.Fatalf("IssuedCertificates(%q, 2): %v", after, err)
-		}
-		if len(certs) == 0 {
-			break
+			t.Fatalf("DueIssuedCertificates(%q, 2): %v", after, err)
 		}
 		for _, cert := range certs {
 			if cert.Status != "ISSUED" {
-				t.Errorf("IssuedCertificates returned %s in status %s", cert.ARN, cert.Status)
+				t.Errorf("DueIssuedCertificates returned %s in status %s", cert.ARN, cert.Status)
 			}
 			got = append(got, cert.ARN)
 		}
-		after = certs[len(certs)-1].ARN
+		if next == "" {
+			break
+		}
+		after = next
 	}
 
-	wantSorted := append([]string(nil), want...)
-	slices.Sort(wantSorted)
-	if !equalStrings(got, wantSorted) {
-		t.Errorf("IssuedCertificates pages = %v, want %v", got, wantSorted)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !equalStrings(got, want) {
+		t.Errorf("DueIssuedCertificates pages = %v, want %v", got, want)
 	}
 
-	if _, err := s.IssuedCertificates(ctx, "", 0); err == nil {
-		t.Error("IssuedCertificates with limit 0 returned no error")
+	// An account that wants expiry events 100 days ahead widens the sweep.
+	config := &store.AccountConfiguration{Account: account, Region: region, DaysBeforeExpiry: 100, UpdatedAt: now}
+	if _, err := s.PutAccountConfiguration(ctx, config, store.Idempotency{}); err != nil {
+		t.Fatalf("PutAccountConfiguration: %v", err)
+	}
+	wide, _, err := s.DueIssuedCertificates(ctx, now, 60*24*time.Hour, "", 100)
+	if err != nil || len(wide) != len(want)+1 {
+		t.Errorf("DueIssuedCertificates with DaysBeforeExpiry 100 = %d certificates, %v; want %d", len(wide), err, len(want)+1)
+	}
+
+	if _, _, err := s.DueIssuedCertificates(ctx, now, 0, "", 0); err == nil {
+		t.Error("DueIssuedCertificates with limit 0 returned no error")
+	}
+	if _, _, err := s.DueIssuedCertificates(ctx, now, 0, "not a position", 1); err == nil {
+		t.Error("DueIssuedCertificates with a malformed position returned no error")
 	}
 }
 
