@@ -26,20 +26,22 @@ func drain(ctx context.Context, b *bench, out io.Writer) error {
 	first := -1
 	for {
 		pending, err := countPending(ctx, b.acm)
-		if err != nil {
-			return fmt.Errorf("count pending certificates in %s: %w", b.opts.Region, err)
-		}
-		if first < 0 {
+		switch {
+		case err != nil:
+			// A failed count is retried at the next poll, because one failed
+			// call says nothing about the backlog. The error is still shown.
+			fmt.Fprintf(out, "drain: counting pending certificates in %s failed, retrying: %v\n", b.opts.Region, err)
+		case first < 0:
 			first = pending
 		}
-		if pending == 0 {
+		if err == nil && pending == 0 {
 			fmt.Fprintf(out, "drained: %d pending certificates issued in %.1f s\n", first, time.Since(start).Seconds())
 			return nil
 		}
 
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%d certificates still pending after %s; raise -issue-timeout", pending, b.opts.IssueTimeout)
+			return fmt.Errorf("certificates still pending in %s after %s; raise -issue-timeout", b.opts.Region, b.opts.IssueTimeout)
 		case <-time.After(drainPollInterval):
 		}
 	}
