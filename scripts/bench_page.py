@@ -201,8 +201,10 @@ def main():
             verdict = "met"
         elif higher_better:
             verdict = f"missed: {measured / goal:.2f} of the goal ({goal / measured:.1f}× short)" if measured else "missed"
-        else:
+        elif goal:
             verdict = f"missed: {measured / goal:.1f}× over"
+        else:
+            verdict = "missed"
         w(f"| {name} | {fmt(measured, 2)}{unit} | {verdict} |")
 
     def ratio(run, field, op=None, invert=False):
