@@ -29,7 +29,7 @@ func drain(ctx context.Context, b *bench, out io.Writer) error {
 		switch {
 		case err != nil:
 			// A failed count is retried at the next poll, because one failed
-			// call says nothing about the backlog. The error is still shown.
+			// call does not show whether work is pending. The error is printed.
 			fmt.Fprintf(out, "drain: counting pending certificates in %s failed, retrying: %v\n", b.opts.Region, err)
 		case first < 0:
 			first = pending

@@ -128,11 +128,10 @@ func (b *bench) requestPrivate(ctx context.Context, r *recorder) (string, error)
 }
 
 // waitIssued polls DescribeCertificate every interval until the
-// certificate is ISSUED, and returns when the server says it was issued,
-// or the time it was seen issued when the server gives no IssuedAt. A wait
-// that ctx cuts off is not counted as an error here, because the end of a
-// timed run cuts off the last wait; callers with a deadline of their own
-// count it.
+// certificate is ISSUED. It returns the certificate's IssuedAt, or the time
+// it was seen issued when the server returns no IssuedAt. A wait that ctx
+// cuts off is not counted as an error, because the end of a timed run cuts
+// off the last wait. Callers with a deadline of their own count it.
 func (b *bench) waitIssued(ctx context.Context, arn string, interval time.Duration, r *recorder) (time.Time, error) {
 	for {
 		var status acmtypes.CertificateStatus

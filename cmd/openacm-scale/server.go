@@ -28,7 +28,7 @@ type server struct {
 // checks every sealed key first, which takes a while at a million rows.
 const readyTimeout = 15 * time.Minute
 
-// startServer starts binary on dataDir and waits until /readyz answers 200.
+// startServer starts binary on dataDir and waits until /readyz returns 200.
 // The server's log goes to server.log next to the data dir.
 func startServer(ctx context.Context, binary, dataDir, listen string) (*server, error) {
 	logFile, err := os.Create(filepath.Join(filepath.Dir(dataDir), filepath.Base(dataDir)+"-server.log"))

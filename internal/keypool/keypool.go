@@ -1,14 +1,14 @@
 // Package keypool keeps private keys for new certificates ready before they
 // are needed. Generating an RSA-2048 key takes tens of milliseconds of one
-// core, so the pool generates keys in the background while the server is
-// idle and issuance takes a finished one.
+// core, so the pool generates keys in the background, on threads of the
+// lowest priority, and issuance takes a finished one.
 //
 // The pool keeps each key sealed with the master keyring, as the store holds
 // every other private key, and opens it only when it hands the key out. The
 // pool lives in the memory of one node: a key leaves the pool through one
 // channel receive, so no key is handed out twice, and nodes that share a
 // database never share a pooled key. A node that stops loses its pooled
-// keys, which were never used, so nothing is lost that anyone relied on.
+// keys. None of them was handed out, so no certificate depended on one.
 //
 // It does not issue, sign or store certificates.
 package keypool
@@ -71,9 +71,9 @@ type sealedKey struct {
 	public   crypto.PublicKey
 }
 
-// queue contains the ready keys of one algorithm. Its channel has room for
-// size keys and generators reserve a place before generating, so a
-// generator never blocks on a send.
+// queue is the ready keys of one algorithm. Its channel has room for size
+// keys, and a generator reserves a place (pending) before it starts, so its
+// send never blocks.
 type queue struct {
 	algorithm string
 	size      int

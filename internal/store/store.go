@@ -247,11 +247,11 @@ type Store interface {
 	// PENDING_AUTO_RENEWAL, oldest first, for the background worker.
 	PendingCertificates(ctx context.Context, limit int) ([]*Certificate, error)
 
-	// DueIssuedCertificates returns up to limit certificates of any account
-	// in status ISSUED whose NotAfter is before now plus the longer of
-	// within and the longest DaysBeforeExpiry of any account configuration,
-	// so the worker's sweep reads only the certificates that may be due for
-	// renewal, an expiry event or expiry. Pages start after the position
+	// DueIssuedCertificates returns up to limit ISSUED certificates of any
+	// account whose NotAfter is before now plus the longer of within and the
+	// longest DaysBeforeExpiry of any account configuration. The worker's
+	// sweep then reads only certificates that may be due for renewal, an
+	// expiry event or expiry. Pages start after the position
 	// after ("" for the first) and follow NotAfter order; next is the
 	// position after the page, "" when no more follow. A certificate whose
 	// NotAfter changes between pages may be returned twice or not at all.
