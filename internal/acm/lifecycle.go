@@ -126,6 +126,7 @@ func (s *Service) validateNames(ctx context.Context, cert *store.Certificate, va
 		switch {
 		case result.approved:
 			validation.ValidationStatus = ValidationSuccess
+			approveSharedRecords(validations, validation)
 			changed = true
 			continue
 		case result.failure != "":
@@ -138,6 +139,23 @@ func (s *Service) validateNames(ctx context.Context, cert *store.Certificate, va
 		next = earliest(next, result.retryAt)
 	}
 	return changed, next
+}
+
+// approveSharedRecords marks every pending DNS name that shares approved's
+// record as validated too. example.com and *.example.com have one record, so
+// one lookup decides both; checking them apart would let a record published
+// between the two lookups leave them with different statuses.
+func approveSharedRecords(validations []store.DomainValidation, approved *store.DomainValidation) {
+	if approved.ValidationMethod != MethodDNS {
+		return
+	}
+	for i := range validations {
+		other := &validations[i]
+		if other.ValidationStatus == ValidationPending && other.ValidationMethod == MethodDNS &&
+			other.ResourceRecordName == approved.ResourceRecordName && other.ResourceRecordValue == approved.ResourceRecordValue {
+			other.ValidationStatus = ValidationSuccess
+		}
+	}
 }
 
 // checkName runs the validation of one name.
