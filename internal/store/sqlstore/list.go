@@ -183,8 +183,13 @@ func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, 
 		if err != nil {
 			return "", nil, err
 		}
+		// The bound on created_at alone is what lets the database start the
+		// index range at the cursor. With only the OR below, SQLite reads
+		// every index entry of the account before the cursor, so a page
+		// cost grew with its position.
 		conditions = append(conditions,
-			"(created_at "+comparison+" ? OR (created_at = ? AND arn "+comparison+" ?))")
+			"created_at "+comparison+"= ?",
+			"(created_at "+comparison+" ? OR arn "+comparison+" ?)")
 		args = append(args, c.CreatedAt, c.CreatedAt, c.ARN)
 	}
 
