@@ -46,9 +46,11 @@ func (s *Service) ListCertificates(ctx context.Context, caller Caller, in *ListC
 		return nil, fmt.Errorf("list certificates: %w", err)
 	}
 
-	out := &ListCertificatesOutput{NextToken: next, CertificateSummaryList: make([]CertificateSummary, 0, len(certs))}
-	for _, cert := range certs {
-		out.CertificateSummaryList = append(out.CertificateSummaryList, certificateSummary(cert))
+	out := &ListCertificatesOutput{NextToken: next, CertificateSummaryList: make([]CertificateSummary, len(certs))}
+	// The six times of every summary share one allocation.
+	times := make([]Timestamp, summaryTimes*len(certs))
+	for i, cert := range certs {
+		out.CertificateSummaryList[i] = certificateSummary(cert, times[i*summaryTimes:(i+1)*summaryTimes])
 	}
 	return out, nil
 }
@@ -104,8 +106,20 @@ func withoutAny(names []string) []string {
 	return names
 }
 
-// certificateSummary renders a stored certificate as ListCertificates shows it.
-func certificateSummary(cert *store.Certificate) CertificateSummary {
+// summaryTimes is the number of times in a CertificateSummary.
+const summaryTimes = 6
+
+// certificateSummary renders a stored certificate as ListCertificates shows
+// it. Its times point into times, which has room for summaryTimes.
+func certificateSummary(cert *store.Certificate, times []Timestamp) CertificateSummary {
+	timestamp := func(i int, t time.Time) *Timestamp {
+		if t.IsZero() {
+			return nil
+		}
+		times[i] = Timestamp(t)
+		return &times[i]
+	}
+
 	sans := cert.SubjectAlternativeNames
 	hasMore := len(sans) > maxSANSummaries
 	if hasMore {
@@ -126,16 +140,19 @@ func certificateSummary(cert *store.Certificate) CertificateSummary {
 		InUse:                                len(cert.InUseBy) > 0,
 		Exported:                             cert.Exported,
 		RenewalEligibility:                   cert.RenewalEligibility,
-		NotBefore:                            NewTimestamp(cert.NotBefore),
-		NotAfter:                             NewTimestamp(cert.NotAfter),
-		CreatedAt:                            NewTimestamp(cert.CreatedAt),
-		IssuedAt:                             NewTimestamp(cert.IssuedAt),
-		ImportedAt:                           NewTimestamp(cert.ImportedAt),
-		RevokedAt:                            NewTimestamp(cert.RevokedAt),
+		NotBefore:                            timestamp(0, cert.NotBefore),
+		NotAfter:                             timestamp(1, cert.NotAfter),
+		CreatedAt:                            timestamp(2, cert.CreatedAt),
+		IssuedAt:                             timestamp(3, cert.IssuedAt),
+		ImportedAt:                           timestamp(4, cert.ImportedAt),
+		RevokedAt:                            timestamp(5, cert.RevokedAt),
 		ManagedBy:                            cert.ManagedBy,
 	}
-	for _, usage := range cert.ExtendedKeyUsages {
-		summary.ExtendedKeyUsages = append(summary.ExtendedKeyUsages, usage.Name)
+	if len(cert.ExtendedKeyUsages) > 0 {
+		summary.ExtendedKeyUsages = make([]string, len(cert.ExtendedKeyUsages))
+		for i, usage := range cert.ExtendedKeyUsages {
+			summary.ExtendedKeyUsages[i] = usage.Name
+		}
 	}
 	return summary
 }
@@ -144,7 +161,13 @@ func certificateSummary(cert *store.Certificate) CertificateSummary {
 // for byte, without reflection: encoding a page of 1000 summaries took a
 // fifth of a ListCertificates call.
 func (o ListCertificatesOutput) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 64+len(o.CertificateSummaryList)*700)
+	return o.AppendJSON(make([]byte, 0, 64+len(o.CertificateSummaryList)*300)), nil
+}
+
+// AppendJSON appends the bytes of MarshalJSON to b. The server writes a page
+// through it into a reused buffer, and so skips the check and compaction
+// that json.Marshal runs over the result of a MarshalJSON method.
+func (o ListCertificatesOutput) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
 	if o.NextToken != "" {
 		b = append(b, `"NextToken":`...)
@@ -153,8 +176,7 @@ func (o ListCertificatesOutput) MarshalJSON() ([]byte, error) {
 	}
 	b = append(b, `"CertificateSummaryList":`...)
 	if o.CertificateSummaryList == nil {
-		b = append(b, "null}"...)
-		return b, nil
+		return append(b, "null}"...)
 	}
 	b = append(b, '[')
 	for i := range o.CertificateSummaryList {
@@ -163,8 +185,7 @@ func (o ListCertificatesOutput) MarshalJSON() ([]byte, error) {
 		}
 		b = o.CertificateSummaryList[i].appendJSON(b)
 	}
-	b = append(b, "]}"...)
-	return b, nil
+	return append(b, "]}"...)
 }
 
 // appendJSON appends the summary as encoding/json writes CertificateSummary.

@@ -3,8 +3,11 @@ package acm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/openacm/openacm/internal/store"
 )
 
 // ListCertificatesOutput.MarshalJSON writes what encoding/json writes for
@@ -41,5 +44,59 @@ func TestListOutputMarshalMatchesReflection(t *testing.T) {
 		if !bytes.Equal(fast, slow) {
 			t.Errorf("MarshalJSON =\n%s\nwant\n%s", fast, slow)
 		}
+	}
+}
+
+// BenchmarkListPageEncode measures the API layer of a ListCertificates page
+// of 1000 summaries: the conversion from store records and the JSON
+// encoding, without the store and without HTTP.
+func BenchmarkListPageEncode(b *testing.B) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	certs := make([]*store.Certificate, 1000)
+	for i := range certs {
+		name := fmt.Sprintf("bench-%06d.example.com", i)
+		certs[i] = &store.Certificate{
+			ARN:                     fmt.Sprintf("arn:aws:acm:eu-west-1:000000000000:certificate/%08d-0000-4000-8000-000000000000", i),
+			DomainName:              name,
+			SubjectAlternativeNames: []string{name},
+			Type:                    TypeImported,
+			Status:                  "ISSUED",
+			KeyAlgorithm:            "RSA_2048",
+			KeyUsages:               []string{"DIGITAL_SIGNATURE", "KEY_ENCIPHERMENT"},
+			ExtendedKeyUsages:       []store.ExtendedKeyUsage{{Name: "TLS_WEB_SERVER_AUTHENTICATION"}},
+			CreatedAt:               at,
+			ImportedAt:              at,
+			NotBefore:               at,
+			NotAfter:                at.Add(365 * 24 * time.Hour),
+			RenewalEligibility:      "INELIGIBLE",
+		}
+	}
+
+	var body []byte
+	for b.Loop() {
+		out := &ListCertificatesOutput{NextToken: "token", CertificateSummaryList: make([]CertificateSummary, len(certs))}
+		times := make([]Timestamp, summaryTimes*len(certs))
+		for i, cert := range certs {
+			out.CertificateSummaryList[i] = certificateSummary(cert, times[i*summaryTimes:(i+1)*summaryTimes])
+		}
+		body = out.AppendJSON(body[:0])
+	}
+	b.ReportMetric(float64(len(body)), "bytes/page")
+}
+
+// AppendJSON appends to what b holds and writes the bytes of MarshalJSON.
+func TestListOutputAppendJSON(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	out := ListCertificatesOutput{NextToken: "next", CertificateSummaryList: []CertificateSummary{
+		{CertificateArn: "arn:1", DomainName: "example.com", KeyUsages: []string{}, ExtendedKeyUsages: []string{}, CreatedAt: NewTimestamp(at)},
+	}}
+	marshaled, err := out.MarshalJSON()
+	if err != nil {
+		t.Fatalf("MarshalJSON: %v", err)
+	}
+
+	appended := out.AppendJSON([]byte("prefix"))
+	if got, want := string(appended), "prefix"+string(marshaled); got != want {
+		t.Errorf("AppendJSON =\n%s\nwant\n%s", got, want)
 	}
 }

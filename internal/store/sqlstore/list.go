@@ -75,19 +75,7 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 	}
 
 	// One row past the page shows whether another page follows.
-	var unsummarized []int
-	position := 0
-	listSummary := func(_ context.Context, row *certRow) (*store.Certificate, error) {
-		if row.Details == "" {
-			// A row written without its summary column; read details below,
-			// after this query's rows are closed.
-			row.Details = "{}"
-			unsummarized = append(unsummarized, position)
-		}
-		position++
-		return row.summary()
-	}
-	certs, err := s.queryCertificateRows(ctx, s.reader, listSummary, sqlText, append(args, query.Limit+1)...)
+	certs, unsummarized, err := s.queryListRows(ctx, query, sqlText, append(args, query.Limit+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("list certificates: %w", err)
 	}
@@ -115,6 +103,49 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 	next := encodeCursor(listCursor{CreatedAt: createdAt, ARN: last.ARN, Descending: descending})
 
 	return certs, next, nil
+}
+
+// queryListRows runs the page query and converts each row to a summary. It
+// also returns the positions of rows written without a summary column,
+// whose summaries lack the fields of details until the caller reads them.
+func (s *Store) queryListRows(ctx context.Context, query store.ListQuery, sqlText string, args []any) ([]*store.Certificate, []int, error) {
+	rows, err := s.query(ctx, sqlText, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+
+	// Every row of the page has the query's account and region, so they
+	// are not read, and one row and its scan targets serve every row.
+	row := certRow{Account: query.Account, Region: query.Region}
+	targets := []any{
+		&row.ARN, &row.Status, &row.Type, &row.KeyAlgorithm, &row.ExportOption, &row.ManagedBy,
+		&row.CreatedAt, &row.KeyUsages, &row.ExtendedKeyUsages, &row.Details, &row.Version, &row.UpdatedAt,
+	}
+	// ListCertificates allows at most 1000 items a page, so a larger limit
+	// comes from an internal caller and grows the slice as rows arrive.
+	certs := make([]*store.Certificate, 0, min(query.Limit+1, 1001))
+	var unsummarized []int
+	for rows.Next() {
+		if err := rows.Scan(targets...); err != nil {
+			return nil, nil, err
+		}
+		if row.Details == "" {
+			// A row written without its summary column; the caller reads
+			// its details after this query's rows are closed.
+			row.Details = "{}"
+			unsummarized = append(unsummarized, len(certs))
+		}
+		cert, err := row.summary()
+		if err != nil {
+			return nil, nil, err
+		}
+		certs = append(certs, cert)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	return certs, unsummarized, nil
 }
 
 func isDescending(order store.SortOrder) (bool, error) {

@@ -23,14 +23,12 @@ const certificateDetailColumns = `arn, account, region, status, type, key_algori
 	created_at, key_usages, extended_key_usages, '', '', NULL,
 	details, version, updated_at, NULL, ''`
 
-// certificateListColumns is certificateColumns with empty values in place
-// of the PEM bodies and the sealed private key, which certificate
-// summaries do not show, and with the summary column in place of details.
-// Every column it reads is in the SQLite index certificates_list, so a
-// page reads that index and no certificate row.
-const certificateListColumns = `arn, account, region, status, type, key_algorithm, export_option, managed_by,
-	created_at, key_usages, extended_key_usages, '', '', NULL,
-	summary, version, updated_at, NULL, ''`
+// certificateListColumns are the columns of a page of ListCertificates,
+// in the order of the scan targets of queryListRows. The summary column
+// takes the place of details. Every column is in the SQLite index
+// certificates_list, so a page reads that index and no certificate row.
+const certificateListColumns = `arn, status, type, key_algorithm, export_option, managed_by,
+	created_at, key_usages, extended_key_usages, summary, version, updated_at`
 
 // certRow is one row of the certificates table.
 type certRow struct {
@@ -319,7 +317,7 @@ func summaryFromCertificate(cert *store.Certificate) certSummaryDetails {
 
 // summary converts the row to a store.Certificate that holds only the
 // fields of store.Store's certificate summaries. It decodes r.Details,
-// which holds the summary column in a row of certificateListColumns.
+// which holds the summary column in a row read by queryListRows.
 func (r *certRow) summary() (*store.Certificate, error) {
 	var details certSummaryDetails
 	if err := decodeSummary(r.Details, &details); err != nil {
