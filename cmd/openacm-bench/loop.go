@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/openacm/openacm/internal/benchkit"
 )
 
 // recorder collects the latencies and errors of one worker, so workers
@@ -144,29 +145,14 @@ type operationStats struct {
 }
 
 func summarize(values []time.Duration, elapsed time.Duration) operationStats {
-	sorted := append([]time.Duration(nil), values...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	sorted := benchkit.SortLatencies(values)
 	stats := operationStats{Count: len(sorted)}
 	if elapsed > 0 {
 		stats.Throughput = float64(len(sorted)) / elapsed.Seconds()
 	}
-	if len(sorted) == 0 {
-		return stats
-	}
-	stats.P50 = milliseconds(percentile(sorted, 0.50))
-	stats.P90 = milliseconds(percentile(sorted, 0.90))
-	stats.P99 = milliseconds(percentile(sorted, 0.99))
-	stats.Max = milliseconds(sorted[len(sorted)-1])
+	stats.P50 = sorted.Percentile(0.50)
+	stats.P90 = sorted.Percentile(0.90)
+	stats.P99 = sorted.Percentile(0.99)
+	stats.Max = sorted.Max()
 	return stats
-}
-
-// percentile returns the nearest-rank percentile of sorted values.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	rank := int(p*float64(len(sorted))+0.999999) - 1
-	rank = max(0, min(rank, len(sorted)-1))
-	return sorted[rank]
-}
-
-func milliseconds(d time.Duration) float64 {
-	return float64(d.Microseconds()) / 1000
 }

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"math/big"
 	mathrand "math/rand/v2"
@@ -18,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acm/types"
+
+	"github.com/openacm/openacm/internal/benchkit"
 )
 
 // importedCertificate is one certificate of the population.
@@ -107,15 +104,15 @@ func (b *bench) importCertificates(ctx context.Context, from, to int) ([]importe
 	return added, firstErr
 }
 
-func (b *bench) importOne(ctx context.Context, material *importMaterial, i int) (importedCertificate, error) {
+func (b *bench) importOne(ctx context.Context, material *benchkit.Material, i int) (importedCertificate, error) {
 	name := fmt.Sprintf("bench-%06d.example.com", i)
-	certPEM, err := material.sign(name)
+	certPEM, err := signImport(material, name)
 	if err != nil {
 		return importedCertificate{}, err
 	}
 	out, err := b.population.ImportCertificate(ctx, &acm.ImportCertificateInput{
 		Certificate: certPEM,
-		PrivateKey:  material.keyPEM,
+		PrivateKey:  material.LeafKeyPEM,
 	})
 	if err != nil {
 		return importedCertificate{}, fmt.Errorf("import %s: %w", name, err)
@@ -123,55 +120,16 @@ func (b *bench) importOne(ctx context.Context, material *importMaterial, i int) 
 	return importedCertificate{arn: aws.ToString(out.CertificateArn), commonName: name}, nil
 }
 
-// importMaterial is the shared leaf key and the local CA that signs each
-// imported certificate.
-type importMaterial struct {
-	leafKey *rsa.PrivateKey
-	keyPEM  []byte
-	caKey   *ecdsa.PrivateKey
-	ca      *x509.Certificate
-}
-
-func newImportMaterial() (*importMaterial, error) {
-	leafKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("generate leaf key: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
-	if err != nil {
-		return nil, fmt.Errorf("marshal leaf key: %w", err)
-	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate CA key: %w", err)
-	}
+// newImportMaterial returns the leaf key that every imported certificate
+// shares and the local CA that signs each one.
+func newImportMaterial() (*benchkit.Material, error) {
 	now := time.Now()
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "openacm-bench import CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(2 * 365 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, caKey.Public(), caKey)
-	if err != nil {
-		return nil, fmt.Errorf("create CA certificate: %w", err)
-	}
-	ca, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse CA certificate: %w", err)
-	}
-	return &importMaterial{
-		leafKey: leafKey,
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		caKey:   caKey,
-		ca:      ca,
-	}, nil
+	return benchkit.NewMaterial(pkix.Name{CommonName: "openacm-bench import CA"},
+		now.Add(-time.Hour), now.Add(2*365*24*time.Hour))
 }
 
-func (m *importMaterial) sign(name string) ([]byte, error) {
+// signImport returns a certificate for name, signed by the CA of material.
+func signImport(material *benchkit.Material, name string) ([]byte, error) {
 	now := time.Now()
 	template := &x509.Certificate{
 		SerialNumber: new(big.Int).SetUint64(mathrand.Uint64()),
@@ -182,11 +140,11 @@ func (m *importMaterial) sign(name string) ([]byte, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, template, m.ca, m.leafKey.Public(), m.caKey)
+	certPEM, err := material.SignLeaf(template)
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: %w", name, err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+	return certPEM, nil
 }
 
 func prepareSearch(ctx context.Context, b *bench) (iteration, error) {

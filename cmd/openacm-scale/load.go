@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -20,6 +16,7 @@ import (
 	"time"
 
 	"github.com/openacm/openacm/internal/app"
+	"github.com/openacm/openacm/internal/benchkit"
 	"github.com/openacm/openacm/internal/keys"
 	"github.com/openacm/openacm/internal/store"
 	"github.com/openacm/openacm/internal/store/sqlstore"
@@ -42,57 +39,12 @@ type loaded struct {
 	duration time.Duration
 }
 
-// material is the key material every loaded certificate reuses: one
-// RSA-2048 leaf key, and a P-256 CA that signs each leaf, because signing
-// a million leaves with an RSA CA would take longer than writing them.
-type material struct {
-	leafKey  *rsa.PrivateKey
-	keyPEM   []byte
-	caKey    *ecdsa.PrivateKey
-	ca       *x509.Certificate
-	chainPEM string
-}
-
-func newMaterial() (*material, error) {
-	leafKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("generate leaf key: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
-	if err != nil {
-		return nil, fmt.Errorf("marshal leaf key: %w", err)
-	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate CA key: %w", err)
-	}
-
+// newMaterial returns the key material every loaded certificate reuses:
+// one RSA-2048 leaf key and a P-256 CA that signs each leaf.
+func newMaterial() (*benchkit.Material, error) {
 	now := time.Now()
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{Organization: []string{"OpenACM"}, CommonName: "openacm-scale CA"},
-		NotBefore:             now.Add(-24 * time.Hour),
-		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, caKey.Public(), caKey)
-	if err != nil {
-		return nil, fmt.Errorf("create CA certificate: %w", err)
-	}
-	ca, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse CA certificate: %w", err)
-	}
-
-	return &material{
-		leafKey:  leafKey,
-		keyPEM:   pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		caKey:    caKey,
-		ca:       ca,
-		chainPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-	}, nil
+	return benchkit.NewMaterial(pkix.Name{Organization: []string{"OpenACM"}, CommonName: "openacm-scale CA"},
+		now.Add(-24*time.Hour), now.Add(10*365*24*time.Hour))
 }
 
 // commonName returns the common name of certificate i. Every name is
@@ -172,7 +124,7 @@ type batch struct {
 }
 
 // generate sends n certificates in batches, signing each batch on every core.
-func generate(ctx context.Context, m *material, base time.Time, n, batchSize int, out chan<- batch) error {
+func generate(ctx context.Context, m *benchkit.Material, base time.Time, n, batchSize int, out chan<- batch) error {
 	workers := runtime.NumCPU()
 	for start := 0; start < n; start += batchSize {
 		end := min(start+batchSize, n)
@@ -185,7 +137,7 @@ func generate(ctx context.Context, m *material, base time.Time, n, batchSize int
 			go func() {
 				defer wg.Done()
 				for i := start + w; i < end; i += workers {
-					cert, err := m.certificate(i, base)
+					cert, err := certificate(m, i, base)
 					if err != nil {
 						errs <- err
 						return
@@ -222,7 +174,7 @@ func tagsOf(i int) []store.Tag {
 // certificate returns certificate i as the server stores an issued public
 // certificate: names, DNS validation records, a leaf signed for them, the
 // chain and the sealed key.
-func (m *material) certificate(i int, base time.Time) (*store.Certificate, error) {
+func certificate(m *benchkit.Material, i int, base time.Time) (*store.Certificate, error) {
 	cn := commonName(i)
 	names := []string{cn, "www." + cn}
 	if i%5 == 0 {
@@ -248,7 +200,7 @@ func (m *material) certificate(i int, base time.Time) (*store.Certificate, error
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, template, m.ca, m.leafKey.Public(), m.caKey)
+	certPEM, err := m.SignLeaf(template)
 	if err != nil {
 		return nil, fmt.Errorf("sign certificate %d: %w", i, err)
 	}
@@ -289,9 +241,9 @@ func (m *material) certificate(i int, base time.Time) (*store.Certificate, error
 			{Name: "TLS_WEB_SERVER_AUTHENTICATION", OID: "1.3.6.1.5.5.7.3.1"},
 			{Name: "TLS_WEB_CLIENT_AUTHENTICATION", OID: "1.3.6.1.5.5.7.3.2"},
 		},
-		CertificatePEM:      string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		CertificateChainPEM: m.chainPEM,
-		PrivateKeyPEM:       m.keyPEM,
+		CertificatePEM:      string(certPEM),
+		CertificateChainPEM: m.CAPEM,
+		PrivateKeyPEM:       m.LeafKeyPEM,
 		RenewalEligibility:  "INELIGIBLE",
 		Version:             1,
 		UpdatedAt:           issued,

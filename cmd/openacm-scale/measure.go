@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	mathrand "math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acm/types"
+
+	"github.com/openacm/openacm/internal/benchkit"
 )
 
 // latency summarizes the durations of one kind of call, in milliseconds.
@@ -23,16 +24,8 @@ type latency struct {
 }
 
 func summarize(durations []time.Duration) latency {
-	if len(durations) == 0 {
-		return latency{}
-	}
-	sorted := slices.Clone(durations)
-	slices.Sort(sorted)
-	at := func(q float64) float64 {
-		i := int(q * float64(len(sorted)-1))
-		return float64(sorted[i].Microseconds()) / 1000
-	}
-	return latency{Calls: len(sorted), P50: at(0.50), P99: at(0.99), Max: at(1)}
+	sorted := benchkit.SortLatencies(durations)
+	return latency{Calls: len(sorted), P50: sorted.Percentile(0.50), P99: sorted.Percentile(0.99), Max: sorted.Max()}
 }
 
 // measureAPI times ListCertificates and SearchCertificates against the
