@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -98,5 +99,28 @@ func TestListOutputAppendJSON(t *testing.T) {
 	appended := out.AppendJSON([]byte("prefix"))
 	if got, want := string(appended), "prefix"+string(marshaled); got != want {
 		t.Errorf("AppendJSON =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// appendEpochSeconds writes the digits of Timestamp.MarshalJSON.
+func TestAppendEpochSecondsMatchesFloat(t *testing.T) {
+	millis := []int64{
+		0, 1, -1, 10, 100, 999, -999, 1000, -1000, -1500, -500, 1_767_323_045_678, 1_767_323_045_600,
+		9_223_372_036_854, -9_223_372_036_854, maxExactMillis - 1, -maxExactMillis + 1, maxExactMillis, 1 << 62,
+	}
+	random := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		millis = append(millis, random.Int64N(2*maxExactMillis)-maxExactMillis)
+	}
+
+	for _, ms := range millis {
+		at := time.UnixMilli(ms)
+		want, err := Timestamp(at).MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON: %v", err)
+		}
+		if got := appendEpochSeconds(nil, at); string(got) != string(want) {
+			t.Errorf("appendEpochSeconds(%d ms) = %s, want %s", ms, got, want)
+		}
 	}
 }

@@ -19,8 +19,8 @@ func (p page) AppendJSON(b []byte) []byte {
 }
 
 func TestWriteResultAppender(t *testing.T) {
-	// The second write reuses the first one's buffer, so its body must not
-	// keep bytes of the first.
+	// The second write may reuse the first one's buffer, so its body must
+	// not keep bytes of the first.
 	for _, text := range []string{"a longer first body", "short"} {
 		recorder := httptest.NewRecorder()
 		if err := WriteResult(recorder, page{Text: text}); err != nil {
