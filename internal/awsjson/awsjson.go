@@ -77,9 +77,8 @@ type Appender interface {
 }
 
 // maxPooledBody is the largest body buffer kept for reuse. A page of 1000
-// summaries of certificates with one name each takes about 580 KB
-// (BenchmarkListPageEncode in internal/acm). Larger buffers are left to the
-// garbage collector.
+// summaries of certificates with one name each takes about 600 KB. Larger
+// buffers are left to the garbage collector.
 const maxPooledBody = 1 << 20
 
 var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
