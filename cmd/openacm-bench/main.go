@@ -39,6 +39,7 @@ type options struct {
 	IssueTimeout     time.Duration
 	SustainedAfter   int
 	Drain            bool
+	TraceClose       bool
 }
 
 func main() {
@@ -82,6 +83,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.DurationVar(&opts.IssueTimeout, "issue-timeout", 2*time.Minute, "how long request-private waits for its certificates to be issued")
 	fs.BoolVar(&opts.Drain, "drain", false, "run no scenario: wait until no certificate of -region is PENDING_VALIDATION, for at most -issue-timeout")
 	fs.IntVar(&opts.SustainedAfter, "sustained-after", 0, "request-private also reports the issuance rate after this many certificates are issued, so keys a server kept ready beforehand do not count")
+	fs.BoolVar(&opts.TraceClose, "trace-close", false, "print the stack that closed a connection when a request then fails with \"use of closed network connection\"")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}

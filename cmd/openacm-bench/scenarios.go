@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +88,10 @@ type bench struct {
 func newBench(opts options) *bench {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = opts.Workers + 4
+	if opts.TraceClose {
+		tracer := &closeTracer{dial: transport.DialContext, output: os.Stderr}
+		transport.DialContext = tracer.DialContext
+	}
 	httpClient := &http.Client{Transport: transport, Timeout: time.Minute}
 	creds := credentials.NewStaticCredentialsProvider(opts.AccessKey, opts.SecretKey, "")
 

@@ -311,6 +311,52 @@ func TestBusyPoolFillsOnlyLowOrAwaitedQueues(t *testing.T) {
 	}
 }
 
+func TestAwaitedKeyIsUrgent(t *testing.T) {
+	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 4}, Sealer: testKeyring(t)})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	pool.running = true
+	q := pool.queues[issuance.ECP256]
+
+	got, urgent := pool.nextQueue()
+	if got != q {
+		t.Fatalf("nextQueue returned %v, want the EC queue", got)
+	}
+	if urgent {
+		t.Fatal("nextQueue reported a refill with no caller waiting as urgent")
+	}
+
+	// Give the reservation back, so the generator limit allows the next.
+	pool.active, q.pending = 0, 0
+	q.waiting = 1
+	got, urgent = pool.nextQueue()
+	if got != q {
+		t.Fatalf("nextQueue returned %v, want the EC queue", got)
+	}
+	if !urgent {
+		t.Fatal("nextQueue reported a key a caller waits for as not urgent")
+	}
+}
+
+func TestUrgentKeyIsSealed(t *testing.T) {
+	keyring := testKeyring(t)
+	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 1}, Sealer: keyring})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	key, err := pool.generateUrgent(issuance.ECP256)
+	if err != nil {
+		t.Fatalf("generateUrgent: %v", err)
+	}
+	if bytes.Contains(key.sealed, []byte("PRIVATE KEY")) {
+		t.Fatal("urgent key is held as plaintext PEM")
+	}
+	if _, err := keyring.Open(key.recordID, key.sealed); err != nil {
+		t.Fatalf("urgent key does not open under its record id: %v", err)
+	}
+}
+
 // BenchmarkTake compares generating a key in Take (inline) with handing
 // out a key already in the pool, which opens its sealed PEM (open).
 func BenchmarkTake(b *testing.B) {
