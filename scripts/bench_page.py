@@ -167,7 +167,7 @@ def main():
     w("")
     w("For latencies the last column says how many times faster OpenACM was (moto's time over OpenACM's).")
     w("")
-    w("Every run's operations, with errors by type (medians over rounds):")
+    w("Every run's operations, with errors by type (medians over rounds). The load tool retries a call once, as aws-sdk-go-v2's default retryer does, only when the client closed its own connection (\"use of closed network connection\"), and counts those retries apart; it reports every other error as it is.")
     w("")
     w("| target | run | operation | count | per s | p50 ms | p90 ms | p99 ms | max ms | errors |")
     w("|---|---|---|---|---|---|---|---|---|---|")
@@ -178,6 +178,9 @@ def main():
             for kind, n in res.get("errors", {}).items():
                 errors[kind].append(n)
         error_text = "; ".join(f"{k}: {sum(v)} in {len(results)} rounds" for k, v in sorted(errors.items())) or "0"
+        retries = sum(res.get("client_retries", 0) for res in results)
+        if retries:
+            error_text += f"; client retries after closing its own connection, not errors: {retries} in {len(results)} rounds"
         failed = [res["failed"] for res in results if res.get("failed")]
         if failed:
             error_text += "; run failed: " + failed[0][:120]

@@ -28,6 +28,9 @@ type result struct {
 	Errors       map[string]int            `json:"errors"`
 	ErrorCount   int                       `json:"error_count"`
 	Extra        map[string]float64        `json:"extra,omitempty"`
+	// ClientRetries counts calls retried after the client closed its own
+	// connection. They are not errors of the target; see newClosedConnRetryer.
+	ClientRetries int64 `json:"client_retries"`
 	// Failed is set when set-up or the final wait failed, so the numbers
 	// are not comparable.
 	Failed string `json:"failed,omitempty"`
@@ -87,7 +90,9 @@ func runScenario(ctx context.Context, b *bench, s scenario) *result {
 		return res
 	}
 	start := time.Now()
+	retriesBefore := b.closedConnRetries.Load()
 	rec, elapsed, iterations := loop(ctx, opts.Workers, opts.Duration, opts.Count, iterate)
+	res.ClientRetries = b.closedConnRetries.Load() - retriesBefore
 	res.Iterations = iterations
 	res.addErrors(rec.errors)
 	for op, values := range rec.latencies {
@@ -116,6 +121,9 @@ func printResult(out io.Writer, res *result) {
 	}
 	for _, kind := range sortedKeys(res.Errors) {
 		fmt.Fprintf(out, "error %-40s %d\n", kind, res.Errors[kind])
+	}
+	if res.ClientRetries > 0 {
+		fmt.Fprintf(out, "client retries after the client closed its own connection: %d\n", res.ClientRetries)
 	}
 	head := res.Operations[res.Headline]
 	fmt.Fprintf(out, "summary: target=%s scenario=%s workers=%d %s=%.1f/s p50=%.2fms p99=%.2fms errors=%d\n",

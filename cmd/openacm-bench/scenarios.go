@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,6 +84,9 @@ type bench struct {
 	caArn string
 	// requested are the private certificates request-private submitted, per worker.
 	requested [][]requestedCertificate
+	// closedConnRetries counts calls retried because the client had closed
+	// its own connection; see newClosedConnRetryer.
+	closedConnRetries atomic.Int64
 }
 
 func newBench(opts options) *bench {
@@ -94,22 +98,22 @@ func newBench(opts options) *bench {
 	}
 	httpClient := &http.Client{Transport: transport, Timeout: time.Minute}
 	creds := credentials.NewStaticCredentialsProvider(opts.AccessKey, opts.SecretKey, "")
+	b := &bench{opts: opts}
+	retryer := newClosedConnRetryer(&b.closedConnRetries)
 
 	acmClient := func(region string) *acm.Client {
 		return acm.New(acm.Options{
 			Region: region, BaseEndpoint: aws.String(opts.Endpoint), Credentials: creds,
-			Retryer: aws.NopRetryer{}, HTTPClient: httpClient,
+			Retryer: retryer, HTTPClient: httpClient,
 		})
 	}
-	return &bench{
-		opts:       opts,
-		acm:        acmClient(opts.Region),
-		population: acmClient(opts.PopulationRegion),
-		pca: acmpca.New(acmpca.Options{
-			Region: opts.Region, BaseEndpoint: aws.String(opts.Endpoint), Credentials: creds,
-			Retryer: aws.NopRetryer{}, HTTPClient: httpClient,
-		}),
-	}
+	b.acm = acmClient(opts.Region)
+	b.population = acmClient(opts.PopulationRegion)
+	b.pca = acmpca.New(acmpca.Options{
+		Region: opts.Region, BaseEndpoint: aws.String(opts.Endpoint), Credentials: creds,
+		Retryer: retryer, HTTPClient: httpClient,
+	})
+	return b
 }
 
 // uniqueName returns a DNS name no other iteration of this run uses.
