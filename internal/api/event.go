@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,28 +22,33 @@ type requestEvent struct {
 	authFailed bool
 }
 
+// log writes the request's one log line. Typed attributes make 2
+// allocations where key-value pairs made 9 (BenchmarkRequestEventLog), and
+// this line runs on every call.
 func (e *requestEvent) log(logger *slog.Logger, latency time.Duration) {
 	status := e.status
 	if status == 0 {
 		status = http.StatusOK
 	}
-	attrs := []any{
-		"request_id", e.id,
-		"operation", e.operation,
-		"account", e.account,
-		"access_key_id", e.accessKey,
-		"status", status,
-		"latency_ms", float64(latency.Microseconds()) / 1000,
-	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs,
+		slog.String("request_id", e.id),
+		slog.String("operation", e.operation),
+		slog.String("account", e.account),
+		slog.String("access_key_id", e.accessKey),
+		slog.Int("status", status),
+		slog.Float64("latency_ms", float64(latency.Microseconds())/1000),
+	)
 	if e.arn != "" {
-		attrs = append(attrs, "arn", e.arn)
+		attrs = append(attrs, slog.String("arn", e.arn))
 	}
 	if e.errorCode != "" {
-		attrs = append(attrs, "error_code", e.errorCode)
+		attrs = append(attrs, slog.String("error_code", e.errorCode))
 	}
 	if e.cause != nil {
-		logger.Error("request failed with a server fault", append(attrs, "error", e.cause)...)
+		attrs = append(attrs, slog.Any("error", e.cause))
+		logger.LogAttrs(context.Background(), slog.LevelError, "request failed with a server fault", attrs...)
 		return
 	}
-	logger.Info("request", attrs...)
+	logger.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }
