@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -42,6 +43,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		{"writer", "synchronous", "2"},
 		{"writer", "foreign_keys", "1"},
 		{"writer", "busy_timeout", "10000"},
+		{"writer", "wal_autocheckpoint", strconv.Itoa(sqliteAutoCheckpointPages)},
 		{"reader", "journal_mode", "wal"},
 		{"reader", "foreign_keys", "1"},
 		{"reader", "busy_timeout", "10000"},
