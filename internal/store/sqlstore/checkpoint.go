@@ -18,6 +18,12 @@ import (
 // reaches the limit copies only what the last background pass left.
 const sqliteAutoCheckpointPages = 4000
 
+// sqliteWALSizeLimitBytes is the size to which SQLite truncates the WAL
+// file when it starts the WAL over (PRAGMA journal_size_limit). A WAL that
+// grew to sqliteAutoCheckpointPages under load shrinks back to about what
+// SQLite's default checkpoint size of 1,000 pages left on disk.
+const sqliteWALSizeLimitBytes = 4 << 20
+
 // checkpointInterval is the shortest time between two background
 // checkpoints. Each one syncs the database file once.
 const checkpointInterval = 50 * time.Millisecond

@@ -44,6 +44,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		{"writer", "foreign_keys", "1"},
 		{"writer", "busy_timeout", "10000"},
 		{"writer", "wal_autocheckpoint", strconv.Itoa(sqliteAutoCheckpointPages)},
+		{"writer", "journal_size_limit", strconv.Itoa(sqliteWALSizeLimitBytes)},
 		{"reader", "journal_mode", "wal"},
 		{"reader", "foreign_keys", "1"},
 		{"reader", "busy_timeout", "10000"},

@@ -183,6 +183,7 @@ func sqliteDSNs(path string) (writer, reader string, err error) {
 	writerParams.Add("_pragma", "journal_mode(WAL)")
 	writerParams.Add("_pragma", "synchronous(FULL)")
 	writerParams.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", sqliteAutoCheckpointPages))
+	writerParams.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", sqliteWALSizeLimitBytes))
 	// The group committer runs each write in a savepoint, and SQLite keeps
 	// the pages a savepoint may have to restore in a sub-journal. In memory
 	// it costs no file writes. It lives only until the transaction ends, so
