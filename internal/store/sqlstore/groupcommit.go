@@ -39,6 +39,9 @@ type groupCommitter struct {
 	// Only run uses it.
 	savepointStmts map[string]*sql.Stmt
 
+	// afterCommit, when not nil, runs after each batch.
+	afterCommit func()
+
 	closeOnce sync.Once
 }
 
@@ -57,10 +60,13 @@ type writeRequest struct {
 	done chan error
 }
 
-func newGroupCommitter(db *sql.DB, logger *slog.Logger) *groupCommitter {
+// newGroupCommitter starts a committer on db. afterCommit, when not nil,
+// runs after each batch.
+func newGroupCommitter(db *sql.DB, logger *slog.Logger, afterCommit func()) *groupCommitter {
 	c := &groupCommitter{
 		db:             db,
 		logger:         logger,
+		afterCommit:    afterCommit,
 		requests:       make(chan *writeRequest),
 		stop:           make(chan struct{}),
 		stopped:        make(chan struct{}),
@@ -129,6 +135,9 @@ func (c *groupCommitter) run() {
 
 		c.commit(batch)
 		clear(batch)
+		if c.afterCommit != nil {
+			c.afterCommit()
+		}
 	}
 }
 

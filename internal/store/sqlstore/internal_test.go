@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -42,6 +43,8 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		{"writer", "synchronous", "2"},
 		{"writer", "foreign_keys", "1"},
 		{"writer", "busy_timeout", "10000"},
+		{"writer", "wal_autocheckpoint", strconv.Itoa(sqliteAutoCheckpointPages)},
+		{"writer", "journal_size_limit", strconv.Itoa(sqliteWALSizeLimitBytes)},
 		{"reader", "journal_mode", "wal"},
 		{"reader", "foreign_keys", "1"},
 		{"reader", "busy_timeout", "10000"},

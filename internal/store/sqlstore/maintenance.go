@@ -34,7 +34,7 @@ func (s *Store) CountCertificates(ctx context.Context) ([]store.CertificateCount
 // resetTables lists the tables Reset empties, children before parents.
 // NOTE: a migration that adds a table of per-account records must add it here too.
 var resetTables = []string{
-	"certificate_term_grams", "certificate_terms", "certificate_search",
+	"certificate_term_grams", "certificate_grams_deferred", "certificate_terms", "certificate_search",
 	"certificate_tags", "idempotency_tokens", "certificates",
 	"account_configuration_tokens", "account_configurations",
 	"pca_idempotency_tokens", "pca_audit_reports", "pca_permissions", "pca_issued_certificates",

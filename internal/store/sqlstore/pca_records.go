@@ -456,11 +456,12 @@ func (s *Store) RevokedCertificates(ctx context.Context, certType string) ([]*st
 // CertificateBySerial returns the ACM certificate of a type with a serial.
 //
 // It looks the serial up in the search index, so OCSP requests for
-// OpenACM's own CA cost one index lookup.
+// OpenACM's own CA cost one index lookup. The index leaves out empty
+// serials, and the query excludes them too so that the planner uses it.
 func (s *Store) CertificateBySerial(ctx context.Context, certType, serial string) (*store.Certificate, error) {
 	certs, err := s.queryCertificates(ctx, s.reader, `SELECT `+prefixedCertificateColumns+`
 		FROM certificates c JOIN certificate_search s ON s.arn = c.arn
-		WHERE c.type = ? AND c.certificate_pem <> '' AND s.serial = ?`,
+		WHERE c.type = ? AND c.certificate_pem <> '' AND s.serial = ? AND s.serial <> ''`,
 		certType, serial)
 	if err != nil {
 		return nil, fmt.Errorf("find certificate by serial: %w", err)

@@ -319,6 +319,11 @@ func (b *searchBuilder) match(m store.SearchMatch) (string, error) {
 	switch m.Op {
 	case store.Equals:
 		b.args = append(b.args, m.Value)
+		if column == "serial" && m.Value != "" {
+			// The serial index leaves out empty serials, so the planner
+			// uses it only when the query excludes them too.
+			return base + column + " = ? AND serial <> ''", nil
+		}
 		return base + column + " = ?", nil
 	case store.IsTrue, store.IsFalse:
 		b.args = append(b.args, boolInt(m.Op == store.IsTrue))
@@ -348,7 +353,10 @@ func (b *searchBuilder) match(m store.SearchMatch) (string, error) {
 
 // termMatch looks a name or usage up in certificate_terms. A CONTAINS of
 // at least gramLength characters first intersects the gram postings of the
-// value, so only certificates that have every gram get their names checked.
+// value, so only certificates that have every gram, and those whose grams
+// are deferred (certificate_grams_deferred), get their names checked.
+// NOTE: every deferred certificate, in any account, is checked, so the
+// cost grows with the certificates left in PENDING_VALIDATION.
 func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, error) {
 	value := m.Value
 	if kind == termCommonName || kind == termDNSName {
@@ -372,8 +380,10 @@ func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, err
 		}
 
 		// The candidates drive the query (CROSS JOIN keeps that order in
-		// SQLite): each has every gram of the value, and its names of this
-		// kind are then read by primary key.
+		// SQLite): each has every gram of the value or has its grams
+		// deferred, and its names of this kind are then read by primary
+		// key. Both databases read "A INTERSECT B UNION C" as
+		// (A INTERSECT B) UNION C.
 		postings := make([]string, 0, len(valueGrams))
 		for _, gram := range valueGrams {
 			postings = append(postings, "SELECT id FROM certificate_term_grams WHERE gram = ?")
@@ -382,7 +392,8 @@ func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, err
 		b.args = append(b.args, kind, value)
 		b.aliases++
 		alias := "g" + strconv.Itoa(b.aliases)
-		return "SELECT DISTINCT t.id FROM (" + strings.Join(postings, " INTERSECT ") + ") AS " + alias +
+		candidates := strings.Join(postings, " INTERSECT ") + " UNION SELECT id FROM certificate_grams_deferred"
+		return "SELECT DISTINCT t.id FROM (" + candidates + ") AS " + alias +
 			" CROSS JOIN certificate_terms t WHERE t.id = " + alias + ".id AND t.kind = ?" +
 			" AND " + b.store.dialect.containsExpr("t.term"), nil
 	default:

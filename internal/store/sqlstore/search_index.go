@@ -44,15 +44,21 @@ func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Ce
 		return err
 	}
 
-	if err := s.updateSearchRow(ctx, tx, id, old, searchValues(cert)); err != nil {
+	// commonName parses the certificate, so it runs once per write.
+	cn := commonName(cert)
+	if err := s.updateSearchRow(ctx, tx, id, old, searchValues(cert, cn)); err != nil {
 		return err
 	}
 
+	gramsBefore, gramsAfter, err := s.settleDeferredGrams(ctx, tx, id, cert.Status)
+	if err != nil {
+		return err
+	}
 	oldTerms, err := s.readTerms(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	return s.replaceTerms(ctx, tx, id, oldTerms, searchTerms(cert))
+	return s.replaceTerms(ctx, tx, id, oldTerms, searchTerms(cert, cn), gramsBefore, gramsAfter)
 }
 
 // readSearchRow returns the id and the searchValueColumns values of the
@@ -115,11 +121,47 @@ func (s *Store) updateSearchRow(ctx context.Context, tx *sql.Tx, id int64, old, 
 	return nil
 }
 
+// deferGramsStatus is the status in which a new certificate's grams are
+// deferred. A requested certificate stays in it until one later write
+// issues or fails it, and the worker makes those writes for many
+// certificates in one group commit, where their grams share pages.
+const deferGramsStatus = "PENDING_VALIDATION"
+
+// settleDeferredGrams returns whether the grams of certificate id are in
+// certificate_term_grams before this update and whether they must be after
+// it, when the update gives it status. Deferred grams stay deferred while
+// the certificate stays in deferGramsStatus. Otherwise the certificate
+// leaves certificate_grams_deferred here.
+func (s *Store) settleDeferredGrams(ctx context.Context, tx *sql.Tx, id int64, status string) (before, after bool, err error) {
+	if status == deferGramsStatus {
+		var marker int
+		err := s.queryRowTx(ctx, tx, `SELECT 1 FROM certificate_grams_deferred WHERE id = ?`, id).Scan(&marker)
+		if errors.Is(err, sql.ErrNoRows) {
+			return true, true, nil
+		}
+		if err != nil {
+			return false, false, fmt.Errorf("read deferred grams: %w", err)
+		}
+		return false, false, nil
+	}
+
+	result, err := s.exec(ctx, tx, `DELETE FROM certificate_grams_deferred WHERE id = ?`, id)
+	if err != nil {
+		return false, false, fmt.Errorf("end deferred grams: %w", err)
+	}
+	deleted, err := result.RowsAffected()
+	if err != nil {
+		return false, false, fmt.Errorf("end deferred grams: %w", err)
+	}
+	return deleted == 0, true, nil
+}
+
 // replaceTerms changes the stored terms of certificate id from old to
 // terms, both sorted, deleting and inserting only the terms and grams
-// that differ.
-func (s *Store) replaceTerms(ctx context.Context, tx *sql.Tx, id int64, old, terms []searchTerm) error {
-	if slices.Equal(old, terms) {
+// that differ. gramsBefore is whether the grams of old are stored, and
+// gramsAfter whether the grams of terms must be.
+func (s *Store) replaceTerms(ctx context.Context, tx *sql.Tx, id int64, old, terms []searchTerm, gramsBefore, gramsAfter bool) error {
+	if gramsBefore == gramsAfter && slices.Equal(old, terms) {
 		return nil
 	}
 
@@ -134,7 +176,13 @@ func (s *Store) replaceTerms(ctx context.Context, tx *sql.Tx, id int64, old, ter
 		return err
 	}
 
-	oldGrams, newGrams := namesGrams(old), namesGrams(terms)
+	var oldGrams, newGrams []string
+	if gramsBefore {
+		oldGrams = namesGrams(old)
+	}
+	if gramsAfter {
+		newGrams = namesGrams(terms)
+	}
 	for _, gram := range stringsDifference(oldGrams, newGrams) {
 		if _, err := s.exec(ctx, tx, `DELETE FROM certificate_term_grams WHERE gram = ? AND id = ?`, gram, id); err != nil {
 			return fmt.Errorf("delete search grams: %w", err)
@@ -170,16 +218,29 @@ func stringsDifference(a, b []string) []string {
 // opening a PostgreSQL database after the rebuild migration can, it leaves
 // that node's rows.
 func (s *Store) insertSearchRows(ctx context.Context, tx *sql.Tx, scope int64, cert *store.Certificate) error {
+	cn := commonName(cert)
 	var id int64
 	err := s.queryRowTx(ctx, tx, insertSearchRowQuery,
-		append([]any{scope, cert.ARN}, searchValues(cert)...)...).Scan(&id)
+		append([]any{scope, cert.ARN}, searchValues(cert, cn)...)...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("insert search row: %w", err)
 	}
-	return s.insertTerms(ctx, tx, id, searchTerms(cert))
+
+	terms := searchTerms(cert, cn)
+	if err := s.insertTermRows(ctx, tx, id, terms); err != nil {
+		return err
+	}
+	if cert.Status != deferGramsStatus {
+		return s.insertGrams(ctx, tx, id, namesGrams(terms))
+	}
+	_, err = s.exec(ctx, tx, `INSERT INTO certificate_grams_deferred (id) VALUES (?) ON CONFLICT DO NOTHING`, id)
+	if err != nil {
+		return fmt.Errorf("defer search grams: %w", err)
+	}
+	return nil
 }
 
 // searchValueColumns are the certificate_search columns that searchValues
@@ -205,24 +266,17 @@ var (
 		ON CONFLICT (scope, arn) DO NOTHING RETURNING id`
 )
 
-func searchValues(cert *store.Certificate) []any {
+// searchValues returns the searchValueColumns values of cert, whose
+// subject common name is cn.
+func searchValues(cert *store.Certificate, cn string) []any {
 	return []any{
 		optionalSeconds(cert.CreatedAt), optionalSeconds(cert.NotBefore), optionalSeconds(cert.NotAfter),
 		optionalSeconds(cert.IssuedAt), optionalSeconds(cert.ImportedAt), optionalSeconds(cert.RevokedAt),
 		cert.Status, renewalStatusOf(cert), cert.Type, boolInt(len(cert.InUseBy) > 0), boolInt(cert.Exported),
 		cert.ExportOption, cert.ManagedBy, cert.ValidationMethod,
-		cert.KeyAlgorithm, cert.Serial, commonName(cert), cert.RenewalEligibility, keyPairOrigin(cert.Type),
+		cert.KeyAlgorithm, cert.Serial, cn, cert.RenewalEligibility, keyPairOrigin(cert.Type),
 		"", "", "",
 	}
-}
-
-// insertTerms writes the terms of certificate id and the grams of their
-// names, each table in one statement.
-func (s *Store) insertTerms(ctx context.Context, tx *sql.Tx, id int64, terms []searchTerm) error {
-	if err := s.insertTermRows(ctx, tx, id, terms); err != nil {
-		return err
-	}
-	return s.insertGrams(ctx, tx, id, namesGrams(terms))
 }
 
 func (s *Store) insertTermRows(ctx context.Context, tx *sql.Tx, id int64, terms []searchTerm) error {
@@ -316,6 +370,9 @@ func (s *Store) deleteSearchRows(ctx context.Context, tx *sql.Tx, account, regio
 	}
 	if err := s.deleteTerms(ctx, tx, id, terms); err != nil {
 		return err
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_grams_deferred WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete deferred grams: %w", err)
 	}
 	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_search WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete search row: %w", err)
@@ -423,11 +480,12 @@ type searchTerm struct {
 	value string
 }
 
-// searchTerms returns the name and usage terms of cert. Names are
-// lower-cased because DNS names compare without regard to case.
-func searchTerms(cert *store.Certificate) []searchTerm {
+// searchTerms returns the name and usage terms of cert, whose subject
+// common name is cn. Names are lower-cased because DNS names compare
+// without regard to case.
+func searchTerms(cert *store.Certificate, cn string) []searchTerm {
 	var terms []searchTerm
-	if cn := commonName(cert); cn != "" {
+	if cn != "" {
 		terms = append(terms, searchTerm{termCommonName, strings.ToLower(cn)})
 	}
 	for _, name := range cert.SubjectAlternativeNames {

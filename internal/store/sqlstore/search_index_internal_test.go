@@ -9,7 +9,7 @@ import (
 // updateSearchRow compares the values of searchValues with the ones
 // readSearchRow scans, so each column must have the same Go type in both.
 func TestSearchValuesMatchColumnTypes(t *testing.T) {
-	values := searchValues(&store.Certificate{ARN: "arn", DomainName: "example.com"})
+	values := searchValues(&store.Certificate{ARN: "arn", DomainName: "example.com"}, "example.com")
 	if len(values) != len(searchValueColumns) {
 		t.Fatalf("searchValues returned %d values for %d columns", len(values), len(searchValueColumns))
 	}

@@ -59,7 +59,10 @@ func TestSearchUsesIndexes(t *testing.T) {
 				}
 				t.Log(detail)
 				// Scans of the q1, q2, … subquery results are of sets already built by index.
-				if strings.HasPrefix(detail, "SCAN ") && !strings.Contains(detail, "INDEX") && !subqueryScan.MatchString(detail) {
+				// A CONTAINS reads all of certificate_grams_deferred, which lists only
+				// certificates still in PENDING_VALIDATION.
+				if strings.HasPrefix(detail, "SCAN ") && !strings.Contains(detail, "INDEX") && !subqueryScan.MatchString(detail) &&
+					detail != "SCAN certificate_grams_deferred" {
 					t.Errorf("plan step %q reads a table without an index", detail)
 				}
 			}

@@ -61,6 +61,9 @@ type Store struct {
 	// committer runs the SQLite writes, several to a transaction; nil for
 	// PostgreSQL, where each write has its own transaction.
 	committer *groupCommitter
+	// checkpointer copies the SQLite WAL into the database file in the
+	// background; nil for PostgreSQL.
+	checkpointer *checkpointer
 	// readerStmts and writerStmts keep prepared statements of the SQLite
 	// pools; nil for PostgreSQL, whose driver keeps its own.
 	readerStmts *stmtCache
@@ -127,15 +130,24 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 		return nil, fmt.Errorf("open sqlite database %s for reading: %w", path, err)
 	}
 
+	checkpointDB, err := openPool(writerDSN, 1)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
+	checkpoints := newCheckpointer(checkpointDB, logger)
+
 	s := &Store{
-		writer:      writer,
-		reader:      reader,
-		dialect:     sqliteDialect,
-		logger:      logger,
-		name:        path,
-		committer:   newGroupCommitter(writer, logger),
-		readerStmts: newStmtCache(reader),
-		writerStmts: newStmtCache(writer),
+		writer:       writer,
+		reader:       reader,
+		dialect:      sqliteDialect,
+		logger:       logger,
+		name:         path,
+		committer:    newGroupCommitter(writer, logger, checkpoints.notify),
+		checkpointer: checkpoints,
+		readerStmts:  newStmtCache(reader),
+		writerStmts:  newStmtCache(writer),
 	}
 	if err := s.finishOpen(ctx, options); err != nil {
 		s.Close()
@@ -170,6 +182,8 @@ func sqliteDSNs(path string) (writer, reader string, err error) {
 	writerParams := cloneValues(common)
 	writerParams.Add("_pragma", "journal_mode(WAL)")
 	writerParams.Add("_pragma", "synchronous(FULL)")
+	writerParams.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", sqliteAutoCheckpointPages))
+	writerParams.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", sqliteWALSizeLimitBytes))
 	// The group committer runs each write in a savepoint, and SQLite keeps
 	// the pages a savepoint may have to restore in a sub-journal. In memory
 	// it costs no file writes. It lives only until the transaction ends, so
@@ -235,6 +249,10 @@ func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.close()
 	}
+	var checkpointErr error
+	if s.checkpointer != nil {
+		checkpointErr = s.checkpointer.close()
+	}
 
 	var stmtErrs []error
 	for _, cache := range []*stmtCache{s.readerStmts, s.writerStmts} {
@@ -249,7 +267,7 @@ func (s *Store) Close() error {
 	}
 	writerErr := s.writer.Close()
 
-	if err := errors.Join(append(stmtErrs, readerErr, writerErr)...); err != nil {
+	if err := errors.Join(append(stmtErrs, checkpointErr, readerErr, writerErr)...); err != nil {
 		s.logger.Error("closing store failed", "database", s.name, "error", err)
 		return fmt.Errorf("close %s store: %w", s.dialect.name, err)
 	}

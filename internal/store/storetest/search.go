@@ -339,6 +339,71 @@ func testSearchFollowsUpdates(t *testing.T, s store.Store) {
 	}
 }
 
+// testSearchRequestedNames follows a requested certificate, whose name
+// substrings a store may index late, through name changes while it is
+// pending and after it fails, with a look-alike in another account.
+func testSearchRequestedNames(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	cert := newCertificate(account, region, 1)
+	cert.DomainName = "pending-one.example.net"
+	cert.SubjectAlternativeNames = []string{cert.DomainName}
+	mustCreate(t, s, cert)
+
+	other := newCertificate(account, region, 2)
+	other.DomainName = "unrelated.example.org"
+	other.SubjectAlternativeNames = []string{other.DomainName}
+	mustCreate(t, s, other)
+
+	elsewhere := newCertificate(otherAccount, region, 3)
+	elsewhere.DomainName = cert.DomainName
+	elsewhere.SubjectAlternativeNames = []string{cert.DomainName, "second-name.example.net"}
+	mustCreate(t, s, elsewhere)
+
+	search := func(field store.SearchField, value string) []string {
+		t.Helper()
+		return searchAll(t, s, store.SearchQuery{Account: account, Region: region, SortBy: "CREATED_AT", Limit: 10,
+			Filter: ptr(contains(field, value))})
+	}
+	want := []string{cert.ARN}
+
+	if got := search(store.FieldCommonName, "ending-on"); !slices.Equal(got, want) {
+		t.Errorf("common name contains, after request: %v, want %v", got, want)
+	}
+	if got := search(store.FieldDNSName, "second-na"); len(got) != 0 {
+		t.Errorf("dns name contains a name only another account has: %v, want none", got)
+	}
+
+	cert.SubjectAlternativeNames = []string{cert.DomainName, "second-name.example.net"}
+	if err := s.UpdateCertificate(ctx, cert); err != nil {
+		t.Fatalf("UpdateCertificate, still pending: %v", err)
+	}
+	if got := search(store.FieldDNSName, "second-na"); !slices.Equal(got, want) {
+		t.Errorf("dns name contains, after a name was added while pending: %v, want %v", got, want)
+	}
+
+	cert.Status = "FAILED"
+	cert.SubjectAlternativeNames = []string{cert.DomainName}
+	if err := s.UpdateCertificate(ctx, cert); err != nil {
+		t.Fatalf("UpdateCertificate to FAILED: %v", err)
+	}
+	if got := search(store.FieldDNSName, "second-na"); len(got) != 0 {
+		t.Errorf("dns name contains a dropped name, after failing: %v, want none", got)
+	}
+	if got := search(store.FieldDNSName, "ending-on"); !slices.Equal(got, want) {
+		t.Errorf("dns name contains, after failing: %v, want %v", got, want)
+	}
+	if got := search(store.FieldCommonName, "ending-on"); !slices.Equal(got, want) {
+		t.Errorf("common name contains, after failing: %v, want %v", got, want)
+	}
+
+	if err := s.DeleteCertificate(ctx, account, region, cert.ARN); err != nil {
+		t.Fatalf("DeleteCertificate: %v", err)
+	}
+	if got := search(store.FieldCommonName, "ending-on"); len(got) != 0 {
+		t.Errorf("common name contains, after delete: %v, want none", got)
+	}
+}
+
 func testAccountConfiguration(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if _, err := s.GetAccountConfiguration(ctx, account, region); !errors.Is(err, store.ErrNotFound) {

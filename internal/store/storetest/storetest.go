@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"search sort paging", testSearchSortPaging},
 		{"search bad cursor", testSearchBadCursor},
 		{"search follows updates", testSearchFollowsUpdates},
+		{"search requested names", testSearchRequestedNames},
 		{"shared chains", testSharedChains},
 		{"account configuration", testAccountConfiguration},
 		{"issued certificates paging", testIssuedPaging},
