@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -19,27 +20,7 @@ import (
 func TestUpgradeFromInlineChains(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	writerDSN, _, err := sqliteDSNs(path)
-	if err != nil {
-		t.Fatalf("sqliteDSNs: %v", err)
-	}
-	db, err := openPool(writerDSN, 1)
-	if err != nil {
-		t.Fatalf("openPool: %v", err)
-	}
-	all, err := loadMigrations(migrationFiles, "migrations", sqliteDialect)
-	if err != nil {
-		t.Fatalf("loadMigrations: %v", err)
-	}
-	var old []migration
-	for _, m := range all {
-		if m.version < 8 {
-			old = append(old, m)
-		}
-	}
-	if err := migrate(ctx, db, sqliteDialect, old, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("migrate to version 7: %v", err)
-	}
+	db := openAtVersion(t, path, 7)
 
 	const arn = "arn:aws:acm:us-east-1:111122223333:certificate/old"
 	const chain = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
@@ -117,27 +98,7 @@ func TestUpgradeFromInlineChains(t *testing.T) {
 func TestUpgradeToDeferredGrams(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v12.db")
-	writerDSN, _, err := sqliteDSNs(path)
-	if err != nil {
-		t.Fatalf("sqliteDSNs: %v", err)
-	}
-	db, err := openPool(writerDSN, 1)
-	if err != nil {
-		t.Fatalf("openPool: %v", err)
-	}
-	all, err := loadMigrations(migrationFiles, "migrations", sqliteDialect)
-	if err != nil {
-		t.Fatalf("loadMigrations: %v", err)
-	}
-	var old []migration
-	for _, m := range all {
-		if m.version < 13 {
-			old = append(old, m)
-		}
-	}
-	if err := migrate(ctx, db, sqliteDialect, old, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatalf("migrate to version 12: %v", err)
-	}
+	db := openAtVersion(t, path, 12)
 
 	const account, region = "111122223333", "us-east-1"
 	const issuedARN = "arn:aws:acm:us-east-1:111122223333:certificate/issued"
@@ -236,4 +197,35 @@ func TestUpgradeToDeferredGrams(t *testing.T) {
 	if got := search(store.FieldSerial, store.Equals, "0c:0d"); !slices.Equal(got, []string{pendingARN}) {
 		t.Errorf("search by new serial returned %v, want the newly issued certificate", got)
 	}
+}
+
+// openAtVersion creates a SQLite database at path with the migrations up to
+// and including version, as a server of that version left it, and returns
+// its writer pool.
+func openAtVersion(t *testing.T, path string, version int64) *sql.DB {
+	t.Helper()
+
+	writerDSN, _, err := sqliteDSNs(path)
+	if err != nil {
+		t.Fatalf("sqliteDSNs: %v", err)
+	}
+	db, err := openPool(writerDSN, 1)
+	if err != nil {
+		t.Fatalf("openPool: %v", err)
+	}
+	all, err := loadMigrations(migrationFiles, "migrations", sqliteDialect)
+	if err != nil {
+		t.Fatalf("loadMigrations: %v", err)
+	}
+
+	var old []migration
+	for _, m := range all {
+		if m.version <= version {
+			old = append(old, m)
+		}
+	}
+	if err := migrate(context.Background(), db, sqliteDialect, old, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate to version %d: %v", version, err)
+	}
+	return db
 }
