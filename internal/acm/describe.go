@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/openacm/openacm/internal/apierr"
 	"github.com/openacm/openacm/internal/store"
@@ -79,6 +80,15 @@ func notFound(certificateArn string) error {
 
 // certificateDetail renders a stored certificate as DescribeCertificate shows it.
 func certificateDetail(cert *store.Certificate) CertificateDetail {
+	// The six times share one allocation.
+	times := new([6]Timestamp)
+	timestamp := func(i int, t time.Time) *Timestamp {
+		if t.IsZero() {
+			return nil
+		}
+		times[i] = Timestamp(t)
+		return &times[i]
+	}
 	detail := CertificateDetail{
 		CertificateArn:          cert.ARN,
 		DomainName:              cert.DomainName,
@@ -88,21 +98,21 @@ func certificateDetail(cert *store.Certificate) CertificateDetail {
 		Serial:                  cert.Serial,
 		Subject:                 cert.Subject,
 		Issuer:                  cert.Issuer,
-		CreatedAt:               NewTimestamp(cert.CreatedAt),
-		IssuedAt:                NewTimestamp(cert.IssuedAt),
-		ImportedAt:              NewTimestamp(cert.ImportedAt),
+		CreatedAt:               timestamp(0, cert.CreatedAt),
+		IssuedAt:                timestamp(1, cert.IssuedAt),
+		ImportedAt:              timestamp(2, cert.ImportedAt),
 		Status:                  cert.Status,
-		RevokedAt:               NewTimestamp(cert.RevokedAt),
+		RevokedAt:               timestamp(3, cert.RevokedAt),
 		RevocationReason:        cert.RevocationReason,
-		NotBefore:               NewTimestamp(cert.NotBefore),
-		NotAfter:                NewTimestamp(cert.NotAfter),
+		NotBefore:               timestamp(4, cert.NotBefore),
+		NotAfter:                timestamp(5, cert.NotAfter),
 		KeyAlgorithm:            displayKeyAlgorithm(cert.KeyAlgorithm),
 		SignatureAlgorithm:      cert.SignatureAlgorithm,
 		InUseBy:                 nonNil(cert.InUseBy),
 		FailureReason:           cert.FailureReason,
 		Type:                    cert.Type,
-		KeyUsages:               []KeyUsage{},
-		ExtendedKeyUsages:       []ExtendedKeyUsage{},
+		KeyUsages:               make([]KeyUsage, 0, len(cert.KeyUsages)),
+		ExtendedKeyUsages:       make([]ExtendedKeyUsage, 0, len(cert.ExtendedKeyUsages)),
 		CertificateAuthorityArn: cert.CertificateAuthorityArn,
 		RenewalEligibility:      cert.RenewalEligibility,
 		RenewalSummary:          renewalSummary(cert.Renewal),
