@@ -224,8 +224,11 @@ func detailsFromCertificate(cert *store.Certificate) certDetails {
 // certificate converts the row back to a store.Certificate.
 func (r *certRow) certificate() (*store.Certificate, error) {
 	var details certDetails
-	if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
-		return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+	if decodeDetails(r.Details, &details) != nil {
+		details = certDetails{}
+		if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+			return nil, fmt.Errorf("decode certificate %s details: %w", r.ARN, err)
+		}
 	}
 
 	cert := &store.Certificate{
