@@ -21,6 +21,7 @@ func buildCanonicalRequest(r *http.Request, signed signedRequest, body []byte) s
 	names := strings.Split(signed.signedHeaders, ";")
 
 	var b strings.Builder
+	b.Grow(512)
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
 	b.WriteString(canonicalURI(r.URL))
@@ -143,6 +144,9 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 		return strconv.FormatInt(r.ContentLength, 10)
 	}
 
+	if len(values) == 1 {
+		return collapseSpaces(values[0])
+	}
 	cleaned := make([]string, len(values))
 	for i, value := range values {
 		cleaned[i] = collapseSpaces(value)

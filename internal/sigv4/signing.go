@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 	"sync"
 	"time"
 )
@@ -14,12 +13,22 @@ import (
 func buildStringToSign(requestTime time.Time, scope credentialScope, canonicalRequest string) string {
 	sum := sha256.Sum256([]byte(canonicalRequest))
 
-	return strings.Join([]string{
-		algorithm,
-		requestTime.UTC().Format(amzDateFormat),
-		scope.String(),
-		hex.EncodeToString(sum[:]),
-	}, "\n")
+	b := make([]byte, 0, len(algorithm)+len(amzDateFormat)+len(scope.date)+len(scope.region)+
+		len(scope.service)+len(scope.terminator)+2*sha256.Size+8)
+	b = append(b, algorithm...)
+	b = append(b, '\n')
+	b = requestTime.UTC().AppendFormat(b, amzDateFormat)
+	b = append(b, '\n')
+	b = append(b, scope.date...)
+	b = append(b, '/')
+	b = append(b, scope.region...)
+	b = append(b, '/')
+	b = append(b, scope.service...)
+	b = append(b, '/')
+	b = append(b, scope.terminator...)
+	b = append(b, '\n')
+	b = hex.AppendEncode(b, sum[:])
+	return string(b)
 }
 
 // deriveSigningKey chains HMAC-SHA256 over the scope's date, region, service
@@ -31,9 +40,25 @@ func deriveSigningKey(secret string, scope credentialScope) []byte {
 	return hmacSHA256(key, scope.terminator)
 }
 
-// computeSignature returns the lowercase hex HMAC-SHA256 of the string to sign.
-func computeSignature(signingKey []byte, stringToSign string) string {
-	return hex.EncodeToString(hmacSHA256(signingKey, stringToSign))
+// signatureMatches reports whether signature is the lowercase hex
+// HMAC-SHA256 of the string to sign, in time that does not depend on where
+// the two differ. It compares the hex in a stack buffer, so it allocates
+// no copy of either signature.
+func signatureMatches(signingKey []byte, stringToSign, signature string) bool {
+	var sum [sha256.Size]byte
+	mac := hmac.New(sha256.New, signingKey)
+	mac.Write([]byte(stringToSign))
+	var expected [2 * sha256.Size]byte
+	hex.Encode(expected[:], mac.Sum(sum[:0]))
+
+	if len(signature) != len(expected) {
+		return false
+	}
+	var difference byte
+	for i := range expected {
+		difference |= expected[i] ^ signature[i]
+	}
+	return difference == 0
 }
 
 func hmacSHA256(key []byte, data string) []byte {

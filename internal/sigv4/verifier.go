@@ -12,7 +12,6 @@
 package sigv4
 
 import (
-	"crypto/hmac"
 	"crypto/subtle"
 	"net/http"
 	"time"
@@ -94,9 +93,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte, service string) (Identit
 	canonical := buildCanonicalRequest(r, signed, body)
 	toSign := buildStringToSign(signed.time, scope, canonical)
 	key := signingKeys.get(credential.SecretAccessKey, scope)
-	expected := computeSignature(key, toSign)
-
-	if !hmac.Equal([]byte(expected), []byte(signed.signature)) {
+	if !signatureMatches(key, toSign, signed.signature) {
 		return Identity{}, apierr.New(apierr.InvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
 
