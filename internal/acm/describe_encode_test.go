@@ -3,6 +3,7 @@ package acm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -180,7 +181,7 @@ func TestDescribeOutputMatchesReflectionRandom(t *testing.T) {
 		if random.IntN(2) == 0 {
 			detail.Options = &CertificateOptions{CertificateTransparencyLoggingPreference: text(), Export: text()}
 		}
-		assertDescribeBytesMatch(t, "random "+string(rune('0'+i%10)), DescribeCertificateOutput{Certificate: detail})
+		assertDescribeBytesMatch(t, fmt.Sprintf("random detail %d", i), DescribeCertificateOutput{Certificate: detail})
 		if t.Failed() {
 			return
 		}
