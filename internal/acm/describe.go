@@ -160,8 +160,22 @@ func domainValidations(validations []store.DomainValidation) []DomainValidation 
 // displayKeyAlgorithm spells a key algorithm as ACM's responses do
 // ("RSA-2048", "EC-prime256v1"); requests and filters use the underscore.
 func displayKeyAlgorithm(algorithm string) string {
+	if display, ok := displayKeyAlgorithms[algorithm]; ok {
+		return display
+	}
 	return strings.Replace(algorithm, "_", "-", 1)
 }
+
+// displayKeyAlgorithms holds the display names of the key algorithms
+// OpenACM stores, so that a page of summaries does not allocate one
+// string per row.
+var displayKeyAlgorithms = func() map[string]string {
+	names := make(map[string]string, len(importKeyAlgorithms))
+	for algorithm := range importKeyAlgorithms {
+		names[algorithm] = strings.Replace(algorithm, "_", "-", 1)
+	}
+	return names
+}()
 
 func nonNil(values []string) []string {
 	if values == nil {

@@ -46,13 +46,24 @@ func (s *Service) ListCertificates(ctx context.Context, caller Caller, in *ListC
 		return nil, fmt.Errorf("list certificates: %w", err)
 	}
 
-	out := &ListCertificatesOutput{NextToken: next, CertificateSummaryList: make([]CertificateSummary, len(certs))}
-	// The six times of every summary share one allocation.
+	return &ListCertificatesOutput{NextToken: next, CertificateSummaryList: certificateSummaries(certs)}, nil
+}
+
+// certificateSummaries renders a page of stored certificates. The times
+// of every summary share one allocation, and so do the extended key usage
+// names.
+func certificateSummaries(certs []*store.Certificate) []CertificateSummary {
+	summaries := make([]CertificateSummary, len(certs))
 	times := make([]Timestamp, summaryTimes*len(certs))
-	for i, cert := range certs {
-		out.CertificateSummaryList[i] = certificateSummary(cert, times[i*summaryTimes:(i+1)*summaryTimes])
+	usages := 0
+	for _, cert := range certs {
+		usages += len(cert.ExtendedKeyUsages)
 	}
-	return out, nil
+	names := make([]string, 0, usages)
+	for i, cert := range certs {
+		summaries[i] = certificateSummary(cert, times[i*summaryTimes:(i+1)*summaryTimes], &names)
+	}
+	return summaries
 }
 
 // listQuery turns the request's filters into a store query.
@@ -110,8 +121,9 @@ func withoutAny(names []string) []string {
 const summaryTimes = 6
 
 // certificateSummary renders a stored certificate as ListCertificates shows
-// it. Its times point into times, which has room for summaryTimes.
-func certificateSummary(cert *store.Certificate, times []Timestamp) CertificateSummary {
+// it. Its times point into times, which has room for summaryTimes, and its
+// extended key usage names are appended to names.
+func certificateSummary(cert *store.Certificate, times []Timestamp, names *[]string) CertificateSummary {
 	timestamp := func(i int, t time.Time) *Timestamp {
 		if t.IsZero() {
 			return nil
@@ -149,10 +161,12 @@ func certificateSummary(cert *store.Certificate, times []Timestamp) CertificateS
 		ManagedBy:                            cert.ManagedBy,
 	}
 	if len(cert.ExtendedKeyUsages) > 0 {
-		summary.ExtendedKeyUsages = make([]string, len(cert.ExtendedKeyUsages))
-		for i, usage := range cert.ExtendedKeyUsages {
-			summary.ExtendedKeyUsages[i] = usage.Name
+		start := len(*names)
+		for _, usage := range cert.ExtendedKeyUsages {
+			*names = append(*names, usage.Name)
 		}
+		// The cap keeps an append to one summary's names out of the next.
+		summary.ExtendedKeyUsages = (*names)[start:len(*names):len(*names)]
 	}
 	return summary
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -75,11 +76,7 @@ func BenchmarkListPageEncode(b *testing.B) {
 
 	var body []byte
 	for b.Loop() {
-		out := &ListCertificatesOutput{NextToken: "token", CertificateSummaryList: make([]CertificateSummary, len(certs))}
-		times := make([]Timestamp, summaryTimes*len(certs))
-		for i, cert := range certs {
-			out.CertificateSummaryList[i] = certificateSummary(cert, times[i*summaryTimes:(i+1)*summaryTimes])
-		}
+		out := &ListCertificatesOutput{NextToken: "token", CertificateSummaryList: certificateSummaries(certs)}
 		body = out.AppendJSON(body[:0])
 	}
 	b.ReportMetric(float64(len(body)), "bytes/page")
@@ -121,6 +118,29 @@ func TestAppendEpochSecondsMatchesFloat(t *testing.T) {
 		}
 		if got := appendEpochSeconds(nil, at); string(got) != string(want) {
 			t.Errorf("appendEpochSeconds(%d ms) = %s, want %s", ms, got, want)
+		}
+	}
+}
+
+// certificateSummaries gives each summary its own extended key usage
+// names, even though a page shares one array for them.
+func TestCertificateSummariesExtendedKeyUsages(t *testing.T) {
+	certs := []*store.Certificate{
+		{ARN: "arn:1", KeyAlgorithm: "RSA_2048", ExtendedKeyUsages: []store.ExtendedKeyUsage{{Name: "TLS_WEB_SERVER_AUTHENTICATION"}}},
+		{ARN: "arn:2", KeyAlgorithm: "EC_prime256v1"},
+		{ARN: "arn:3", KeyAlgorithm: "RSA_9999", ExtendedKeyUsages: []store.ExtendedKeyUsage{{Name: "CODE_SIGNING"}, {Name: "EMAIL_PROTECTION"}}},
+	}
+	summaries := certificateSummaries(certs)
+	_ = append(summaries[0].ExtendedKeyUsages, "appended")
+
+	wantUsages := [][]string{{"TLS_WEB_SERVER_AUTHENTICATION"}, {}, {"CODE_SIGNING", "EMAIL_PROTECTION"}}
+	wantAlgorithms := []string{"RSA-2048", "EC-prime256v1", "RSA-9999"}
+	for i, summary := range summaries {
+		if got := summary.ExtendedKeyUsages; !reflect.DeepEqual(got, wantUsages[i]) {
+			t.Errorf("ExtendedKeyUsages of %s = %q, want %q", summary.CertificateArn, got, wantUsages[i])
+		}
+		if got := summary.KeyAlgorithm; got != wantAlgorithms[i] {
+			t.Errorf("KeyAlgorithm of %s = %q, want %q", summary.CertificateArn, got, wantAlgorithms[i])
 		}
 	}
 }

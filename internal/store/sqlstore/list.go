@@ -118,16 +118,18 @@ func (s *Store) queryListRows(ctx context.Context, query store.ListQuery, sqlTex
 	// Every row of the page has the query's account and region, so they
 	// are not read, and one row and its scan targets serve every row.
 	row := certRow{Account: query.Account, Region: query.Region}
-	targets := []any{
-		&row.ARN, &row.Status, &row.Type, &row.KeyAlgorithm, &row.ExportOption, &row.ManagedBy,
-		&row.CreatedAt, &row.KeyUsages, &row.ExtendedKeyUsages, &row.Details, &row.Version, &row.UpdatedAt,
-	}
+	var attributes string
+	targets := []any{&row.ARN, &attributes, &row.CreatedAt, &row.Details, &row.Version, &row.UpdatedAt}
 	// ListCertificates allows at most 1000 items a page, so a larger limit
 	// comes from an internal caller and grows the slice as rows arrive.
 	certs := make([]*store.Certificate, 0, min(query.Limit+1, 1001))
+	arena := newPageArena(cap(certs))
 	var unsummarized []int
 	for rows.Next() {
 		if err := rows.Scan(targets...); err != nil {
+			return nil, nil, err
+		}
+		if err := row.splitListAttributes(attributes); err != nil {
 			return nil, nil, err
 		}
 		if row.Details == "" {
@@ -136,7 +138,7 @@ func (s *Store) queryListRows(ctx context.Context, query store.ListQuery, sqlTex
 			row.Details = "{}"
 			unsummarized = append(unsummarized, len(certs))
 		}
-		cert, err := row.summary()
+		cert, err := row.summaryIn(arena)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -235,4 +237,20 @@ func (s *Store) listSQL(query store.ListQuery, descending bool) (string, []any, 
 // placeholders returns n comma-separated "?".
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// splitListAttributes sets the seven text columns that
+// certificateListColumns joins into attributes.
+func (r *certRow) splitListAttributes(attributes string) error {
+	fields := [...]*string{&r.Status, &r.Type, &r.KeyAlgorithm, &r.ExportOption, &r.ManagedBy, &r.KeyUsages}
+	rest := attributes
+	for _, field := range fields {
+		value, after, found := strings.Cut(rest, listAttributeSeparator)
+		if !found {
+			return fmt.Errorf("certificate %s: list attributes %q have fewer than 7 fields", r.ARN, attributes)
+		}
+		*field, rest = value, after
+	}
+	r.ExtendedKeyUsages = rest
+	return nil
 }

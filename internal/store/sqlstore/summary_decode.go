@@ -16,7 +16,13 @@ var errSummarySyntax = errors.New("summary outside the fast decoder's subset")
 // these fields, with no escapes in strings. Anything else returns
 // errSummarySyntax, so the caller decodes it with encoding/json.
 func decodeSummary(text string, out *certSummaryDetails) error {
-	d := summaryDecoder{s: text}
+	return decodeSummaryIn(text, out, nil)
+}
+
+// decodeSummaryIn is decodeSummary with the string arrays appended to
+// arena when it is not nil.
+func decodeSummaryIn(text string, out *certSummaryDetails, arena *pageArena) error {
+	d := summaryDecoder{s: text, arena: arena}
 	if !d.consume('{') {
 		return errSummarySyntax
 	}
@@ -42,8 +48,9 @@ func decodeSummary(text string, out *certSummaryDetails) error {
 }
 
 type summaryDecoder struct {
-	s string
-	i int
+	s     string
+	i     int
+	arena *pageArena
 }
 
 func (d *summaryDecoder) space() {
@@ -104,9 +111,13 @@ func (d *summaryDecoder) strs() ([]string, bool) {
 	if !d.consume('[') {
 		return nil, false
 	}
-	values := []string{}
 	if d.consume(']') {
-		return values, true
+		return []string{}, true
+	}
+	var values []string
+	start := 0
+	if d.arena != nil {
+		values, start = d.arena.names, len(d.arena.names)
 	}
 	for {
 		value, ok := d.str()
@@ -116,6 +127,10 @@ func (d *summaryDecoder) strs() ([]string, bool) {
 		values = append(values, value)
 		if d.consume(',') {
 			continue
+		}
+		if d.arena != nil {
+			d.arena.names = values
+			values = values[start:len(values):len(values)]
 		}
 		return values, d.consume(']')
 	}
