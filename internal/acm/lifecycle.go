@@ -143,8 +143,8 @@ func (s *Service) validateNames(ctx context.Context, cert *store.Certificate, va
 
 // approveSharedRecords marks every pending DNS name that shares approved's
 // record as validated too. example.com and *.example.com have one record, so
-// one lookup decides both; checking them apart would let a record published
-// between the two lookups leave them with different statuses.
+// one lookup decides both. Checked apart, a record published between the two
+// lookups would leave them with different statuses for a pass.
 func approveSharedRecords(validations []store.DomainValidation, approved *store.DomainValidation) {
 	if approved.ValidationMethod != MethodDNS {
 		return

@@ -382,12 +382,12 @@ func (p *Pool) generate() {
 
 // generateUrgent generates a key at normal priority in a new goroutine,
 // while the calling generator waits and gives up its Go processor. Issuance
-// waits for this key. On a nice-19 thread it ran slower than its priority
-// alone explains: runtime spin-waits, such as the background sweeper waiting
-// for a goroutine that sweeps a span as it allocates, spun at normal
-// priority while the generator they waited for got little CPU. In one
-// profile with the pool empty, the sweeper and the scheduler took about a
-// fifth of the server's CPU.
+// waits for this key, and on a nice-19 thread it ran slower than its
+// priority alone explains. Runtime spin-waits, such as the background
+// sweeper waiting for a goroutine that sweeps a span as it allocates, spun
+// at normal priority while the generator they waited for got little CPU. In
+// one profile with the pool empty, the sweeper and the scheduler took about
+// a fifth of the server's CPU.
 func (p *Pool) generateUrgent(algorithm string) (sealedKey, error) {
 	type result struct {
 		key sealedKey
