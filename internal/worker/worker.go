@@ -165,7 +165,7 @@ func (w *Worker) Run(ctx context.Context) {
 
 	var due time.Time
 	for {
-		next, err := w.observedPass(ctx, due)
+		next, claimed, err := w.observedPass(ctx, due)
 		due = next
 		if err != nil && ctx.Err() == nil {
 			w.logger.Error("worker pass failed; will retry", "error", err)
@@ -174,6 +174,13 @@ func (w *Worker) Run(ctx context.Context) {
 		sleep := w.options.IdleInterval
 		if !next.IsZero() {
 			sleep = min(sleep, max(next.Sub(w.clock.Now()), 0))
+		}
+		// A full batch may have left pending certificates unclaimed. Their
+		// requests woke the worker while the pass ran, and the pass used
+		// that wake up, so without this the rest waited for the idle
+		// interval.
+		if err == nil && claimed >= w.options.Batch {
+			sleep = 0
 		}
 
 		timer := time.NewTimer(sleep)
@@ -191,7 +198,9 @@ func (w *Worker) Run(ctx context.Context) {
 
 // observedPass runs one pass and reports it to the observer. due is the
 // earliest due time the previous pass returned, zero when there was none.
-func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, error) {
+// It returns the pass's earliest due time and how many certificates it
+// claimed.
+func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, int, error) {
 	var lag time.Duration
 	if !due.IsZero() {
 		lag = max(w.clock.Now().Sub(due), 0)
@@ -202,7 +211,7 @@ func (w *Worker) observedPass(ctx context.Context, due time.Time) (time.Time, er
 	if w.options.Observer != nil && err == nil {
 		w.options.Observer.PassFinished(pending, lag, time.Since(started))
 	}
-	return next, err
+	return next, pending, err
 }
 
 // RunOnce claims the pending certificates no other node holds, advances

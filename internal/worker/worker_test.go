@@ -190,3 +190,31 @@ func TestClaimedAdvancerEndsLease(t *testing.T) {
 		})
 	}
 }
+
+// TestRunClaimsPastAFullBatch checks that Run goes on to the next pass at
+// once when a pass claimed a whole batch. The requests of the unclaimed
+// certificates woke the worker before that pass, so no wake is left to
+// start the next one, and they used to wait for the idle interval.
+func TestRunClaimsPastAFullBatch(t *testing.T) {
+	const certificates = 8
+	st, clk := setup(t, certificates)
+	advancer := &countingAdvancer{due: clk.Now().Add(time.Hour), calls: map[string]int{}}
+	w := worker.New(st, advancer, clk, slog.New(slog.DiscardHandler), worker.Options{
+		Holder: "a", Lease: time.Minute, Parallelism: 2, Batch: 3, IdleInterval: time.Hour,
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := w.Start(ctx)
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for advancer.total() < certificates {
+		if time.Now().After(deadline) {
+			t.Fatalf("advanced %d of %d certificates in 10 s; the worker waited for its idle interval after a full batch", advancer.total(), certificates)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
