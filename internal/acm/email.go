@@ -177,7 +177,9 @@ func (s *Service) ResendValidationEmail(ctx context.Context, caller Caller, in *
 		v.EmailDelivered, v.EmailBounced, v.EmailAttempts, v.EmailNextAttemptAt = nil, nil, 0, time.Time{}
 		cert.ValidationStartedAt = now
 		cert.UpdatedAt = now
-		err = s.store.UpdateCertificate(ctx, cert)
+		// Ending the worker's lease lets the woken worker send the new
+		// message now, not at the next retry.
+		err = s.store.UpdateCertificateAndEndLease(ctx, cert)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
@@ -258,7 +260,9 @@ func (s *Service) Approve(ctx context.Context, certificateArn, domain, token str
 			cert.Renewal.UpdatedAt = cert.UpdatedAt
 		}
 
-		err = s.store.UpdateCertificate(ctx, cert)
+		// Ending the worker's lease lets the woken worker issue now, not at
+		// the next retry or the validation deadline.
+		err = s.store.UpdateCertificateAndEndLease(ctx, cert)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}

@@ -67,6 +67,13 @@ func (s *instrumentedStore) UpdateCertificate(ctx context.Context, cert *store.C
 	return err
 }
 
+func (s *instrumentedStore) UpdateCertificateAndEndLease(ctx context.Context, cert *store.Certificate) error {
+	started := time.Now()
+	err := s.Store.UpdateCertificateAndEndLease(ctx, cert)
+	s.observe("UpdateCertificateAndEndLease", started, err)
+	return err
+}
+
 func (s *instrumentedStore) FinishCertificateWork(ctx context.Context, work store.CertificateWork) error {
 	started := time.Now()
 	err := s.Store.FinishCertificateWork(ctx, work)

@@ -221,6 +221,13 @@ type Store interface {
 	// it returns ErrConflict (or ErrNotFound when the record is gone).
 	UpdateCertificate(ctx context.Context, cert *Certificate) error
 
+	// UpdateCertificateAndEndLease is UpdateCertificate that also ends the
+	// certificate's lease (CertificateLease), whoever holds it, in the same
+	// transaction, so the next claim takes the certificate at once. Requests
+	// that change what the worker must do next, such as an e-mail approval,
+	// use it; otherwise the worker would not look before the lease ran out.
+	UpdateCertificateAndEndLease(ctx context.Context, cert *Certificate) error
+
 	// FinishCertificateWork writes work.Certificate as UpdateCertificate
 	// does, inserts work.Issued and ends work.LeaseHolder's lease on the
 	// certificate, all in one transaction. When the update returns
@@ -286,8 +293,10 @@ type Store interface {
 
 	// ClaimPendingCertificates leases to holder, until the time until, up to
 	// limit certificates in status PENDING_VALIDATION whose lease
-	// (CertificateLease) is missing, held by holder or expired at now, and
-	// returns them oldest first. Nodes that claim at once get disjoint sets.
+	// (CertificateLease) is missing or expired at now, and returns them
+	// oldest first. A certificate whose lease runs is skipped even when
+	// holder holds it, because the worker keeps a lease until the
+	// certificate is due again. Nodes that claim at once get disjoint sets.
 	ClaimPendingCertificates(ctx context.Context, holder string, now, until time.Time, limit int) ([]*Certificate, error)
 
 	// AcquireLease takes or renews the lease called name for holder until

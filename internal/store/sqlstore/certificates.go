@@ -197,6 +197,31 @@ func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) 
 	return nil
 }
 
+// UpdateCertificateAndEndLease is UpdateCertificate that also deletes the
+// certificate's lease in the same transaction. A lease is deleted only when
+// the update succeeds.
+func (s *Store) UpdateCertificateAndEndLease(ctx context.Context, cert *store.Certificate) error {
+	row, err := s.rowFromCertificate(cert)
+	if err != nil {
+		return err
+	}
+
+	newVersion := cert.Version + 1
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.updateCertificateRow(ctx, tx, cert, row, newVersion); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, `DELETE FROM leases WHERE name = ?`, store.CertificateLease(cert.ARN))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update certificate %s: %w", cert.ARN, err)
+	}
+
+	cert.Version = newVersion
+	return nil
+}
+
 // updateCertificateRow is UpdateCertificate's write inside tx: it stores
 // row as version newVersion when the stored version is still cert.Version.
 func (s *Store) updateCertificateRow(ctx context.Context, tx *sql.Tx, cert *store.Certificate, row *certRow, newVersion int64) error {

@@ -10,8 +10,8 @@ import (
 )
 
 // ClaimPendingCertificates leases to holder, until the time until, up to
-// limit certificates in status PENDING_VALIDATION whose lease is missing,
-// held by holder or expired at now, and returns them oldest first.
+// limit certificates in status PENDING_VALIDATION whose lease is missing
+// or expired at now, and returns them oldest first.
 //
 // The lease upsert in claimLease is what makes a claim exclusive: when two
 // nodes claim the same certificate at once, the second upsert waits for the
@@ -31,8 +31,8 @@ func (s *Store) ClaimPendingCertificates(ctx context.Context, holder string, now
 		claimed = nil
 
 		candidates, err := s.queryCertificates(ctx, tx, s.claimCandidatesQuery(),
-			store.CertificateLeasePrefix, holder, nowNanos, limit,
-			store.CertificateLeasePrefix, holder, nowNanos, limit, limit)
+			store.CertificateLeasePrefix, nowNanos, limit,
+			store.CertificateLeasePrefix, nowNanos, limit, limit)
 		if err != nil {
 			return err
 		}
@@ -59,15 +59,19 @@ func (s *Store) ClaimPendingCertificates(ctx context.Context, holder string, now
 }
 
 // claimCandidatesQuery selects, oldest first, the pending certificates
-// and the private ones with a pending renewal whose lease another holder
-// does not hold. Each half reads its own index, so the ISSUED certificates
-// without a pending renewal are never read. Its arguments are, twice, the
-// lease prefix, the holder, the time in Unix nanoseconds and the limit,
-// and then the limit once more.
+// and the private ones with a pending renewal that no running lease holds,
+// the claiming holder's own included. The worker keeps a lease until the
+// certificate is due again, so taking those again on every pass only
+// rewrote leases while requests waited behind the write.
+//
+// Each half reads its own index, so the ISSUED certificates without a
+// pending renewal are never read. Its arguments are, twice, the lease
+// prefix, the time in Unix nanoseconds and the limit, and then the limit
+// once more.
 func (s *Store) claimCandidatesQuery() string {
 	unleased := `NOT EXISTS (SELECT 1 FROM leases
 		WHERE leases.name = CAST(? AS TEXT) || certificates.arn
-		AND leases.holder <> ? AND leases.expires_at > ?)`
+		AND leases.expires_at > ?)`
 	return `SELECT * FROM (SELECT ` + certificateColumns + ` FROM certificates
 			WHERE status = 'PENDING_VALIDATION' AND ` + unleased + `
 			ORDER BY created_at, arn LIMIT ?) AS pending

@@ -52,7 +52,7 @@ func testClaimPending(t *testing.T, s store.Store) {
 		{"first claim oldest first", "node-a", leaseNow, 2, pending[:2]},
 		{"other holder gets the rest", "node-b", leaseNow, 10, pending[2:]},
 		{"other holder blocked while running", "node-c", leaseNow.Add(59 * time.Second), 10, nil},
-		{"holder renews its own", "node-a", leaseNow.Add(30 * time.Second), 10, pending[:2]},
+		{"holder skips its own running leases", "node-a", leaseNow.Add(30 * time.Second), 10, nil},
 		{"expired leases taken over", "node-c", leaseNow.Add(10 * time.Minute), 10, pending},
 	}
 
@@ -247,5 +247,38 @@ func testDeleteDuringTagChange(t *testing.T, s store.Store) {
 		if _, err := s.GetCertificate(ctx, account, region, cert.ARN); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("certificate %d: GetCertificate after delete = %v, want ErrNotFound", n, err)
 		}
+	}
+}
+
+// testUpdateEndsLease checks that UpdateCertificateAndEndLease makes a
+// leased certificate claimable at once, and that a failed update leaves
+// the lease alone.
+func testUpdateEndsLease(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	cert := newCertificate(account, region, 1)
+	mustCreate(t, s, cert)
+
+	claimed, err := s.ClaimPendingCertificates(ctx, "node-a", leaseNow, leaseNow.Add(time.Hour), 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("node-a claimed %d certificates, %v; want the one", len(claimed), err)
+	}
+	if got := mustClaim(t, s, "node-b", leaseNow, 1); len(got) != 0 {
+		t.Fatalf("node-b claimed %v while node-a's lease runs, want none", got)
+	}
+
+	stale := *claimed[0]
+	stale.Version--
+	if err := s.UpdateCertificateAndEndLease(ctx, &stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("UpdateCertificateAndEndLease of a stale version = %v, want ErrConflict", err)
+	}
+	if got := mustClaim(t, s, "node-b", leaseNow, 1); len(got) != 0 {
+		t.Fatalf("node-b claimed %v after a failed update, want none: the lease must stay", got)
+	}
+
+	if err := s.UpdateCertificateAndEndLease(ctx, claimed[0]); err != nil {
+		t.Fatalf("UpdateCertificateAndEndLease: %v", err)
+	}
+	if got := mustClaim(t, s, "node-b", leaseNow, 1); !slices.Equal(got, []string{cert.ARN}) {
+		t.Errorf("node-b claimed %v after the update, want %s", got, cert.ARN)
 	}
 }

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"claim race", testClaimRace},
 		{"lease acquire release", testLeases},
 		{"delete ends lease", testDeleteEndsLease},
+		{"update ends lease", testUpdateEndsLease},
 		{"tag limit race", testTagLimitRace},
 		{"delete during tag change", testDeleteDuringTagChange},
 		{"finish work issues and releases", testFinishWork},
