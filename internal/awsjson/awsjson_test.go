@@ -60,3 +60,38 @@ func TestWriteResultMarshals(t *testing.T) {
 		t.Errorf("Content-Length = %q, want 11", got)
 	}
 }
+
+// sizedPage is a page that hints its JSON length.
+type sizedPage struct {
+	page
+	hint int
+}
+
+func (p sizedPage) JSONSizeHint() int { return p.hint }
+
+func TestWriteResultKeepsSizedBuffer(t *testing.T) {
+	for len(bodyBuffers) > 0 {
+		<-bodyBuffers
+	}
+
+	const hint = 64 << 10
+	if err := WriteResult(httptest.NewRecorder(), sizedPage{page{Text: "first"}, hint}); err != nil {
+		t.Fatalf("WriteResult: %v", err)
+	}
+	if len(bodyBuffers) != 1 {
+		t.Fatalf("%d buffers kept after one write, want 1", len(bodyBuffers))
+	}
+	kept := <-bodyBuffers
+	if cap(kept) < hint {
+		t.Errorf("kept buffer has capacity %d, want at least the hint %d", cap(kept), hint)
+	}
+
+	// A kept buffer smaller than the next hint is replaced, not grown.
+	bodyBuffers <- make([]byte, 0, 16)
+	if err := WriteResult(httptest.NewRecorder(), sizedPage{page{Text: "second"}, hint}); err != nil {
+		t.Fatalf("WriteResult: %v", err)
+	}
+	if kept := <-bodyBuffers; cap(kept) < hint {
+		t.Errorf("buffer after a larger hint has capacity %d, want at least %d", cap(kept), hint)
+	}
+}
