@@ -81,8 +81,19 @@ func TestScenariosAgainstServer(t *testing.T) {
 	if got := results[scenarioIndex("list")].Operations["ListCertificates"].Count; got != 6*3 {
 		t.Errorf("list made %d ListCertificates calls, want 18 (three pages of 5 per walk of 12)", got)
 	}
-	if got := results[scenarioIndex("request-private")].Operations["Issued"].Count; got != 6 {
+	private := results[scenarioIndex("request-private")]
+	if got := private.Operations["Issued"].Count; got != 6 {
 		t.Errorf("request-private issued %d, want 6", got)
+	}
+	span := private.Extra["issue_seconds"]
+	if span <= 0 {
+		t.Errorf("request-private issue_seconds = %v, want above 0", span)
+	}
+	if got, want := private.Operations["Issued"].Throughput, 6/span; got != want {
+		t.Errorf("request-private Issued rate = %v/s, want %v/s (6 over issue_seconds)", got, want)
+	}
+	if got := private.Extra["describe_calls"]; got < 6 {
+		t.Errorf("request-private describe_calls = %v, want at least 6", got)
 	}
 }
 

@@ -20,10 +20,10 @@ import (
 // has reached the state it waits for.
 const pollInterval = 2 * time.Millisecond
 
-// sustainedPollInterval is how often request-private checks for issuance
-// after its requests are in. These polls share the cores with the key
-// generation being measured, so they are kept rare. Over a run of several
-// seconds the interval shifts the rate by less than a percent.
+// sustainedPollInterval is how often request-private polls a certificate
+// it waits for. The polls share the cores with the issuance being
+// measured, so they are kept rare. The rate does not depend on the
+// interval, because it is taken from the server's IssuedAt times.
 const sustainedPollInterval = 20 * time.Millisecond
 
 // caSetupTimeout bounds creating and activating the private CA.
@@ -213,9 +213,6 @@ func finishRequestPrivate(ctx context.Context, b *bench, res *result, start time
 	ctx, cancel := context.WithTimeout(ctx, b.opts.IssueTimeout)
 	defer cancel()
 
-	// Waiting in the order of acknowledgement follows the server's
-	// oldest-first issuance, so the time each certificate is seen issued
-	// is close to when it was.
 	var requested []requestedCertificate
 	for _, own := range b.requested {
 		requested = append(requested, own...)
@@ -223,33 +220,75 @@ func finishRequestPrivate(ctx context.Context, b *bench, res *result, start time
 	slices.SortFunc(requested, func(a, c requestedCertificate) int { return a.at.Compare(c.at) })
 
 	r := newRecorder()
-	var issuedTimes []time.Time
-	for _, cert := range requested {
+	issuedTimes, err := b.waitAllIssued(ctx, requested, r)
+	res.addErrors(r.errors)
+	res.Extra = map[string]float64{"describe_calls": float64(len(r.latencies["DescribeCertificate"]))}
+	if err != nil {
+		return err
+	}
+	return reportIssuance(res, start, issuedTimes, b.opts.SustainedAfter)
+}
+
+// waitAllIssued waits until every certificate of requested, sorted by
+// acknowledgement, is ISSUED and returns their issue times in no
+// particular order.
+//
+// The server issues the oldest request first, so the tool waits for the
+// newest certificate first, with one DescribeCertificate call in flight
+// every sustainedPollInterval. Once it is issued, the server has little
+// or nothing left to issue, and the tool reads the others from newest to
+// oldest, one call each. A certificate still pending in that pass, which
+// the server issued out of order, is polled at the same interval before
+// the pass goes on.
+func (b *bench) waitAllIssued(ctx context.Context, requested []requestedCertificate, r *recorder) ([]time.Time, error) {
+	issuedTimes := make([]time.Time, 0, len(requested))
+	for _, cert := range slices.Backward(requested) {
 		issuedAt, err := b.waitIssued(ctx, cert.arn, sustainedPollInterval, r)
 		if err != nil {
 			if ctx.Err() != nil {
 				r.errors["Issue: timed out"]++
 			}
-			res.addErrors(r.errors)
-			return fmt.Errorf("wait for %s: %w", cert.arn, err)
+			return nil, fmt.Errorf("wait for %s: %w", cert.arn, err)
 		}
 		issuedTimes = append(issuedTimes, issuedAt)
 	}
-	elapsed := time.Since(start)
-	issued := len(issuedTimes)
-	res.addErrors(r.errors)
-	res.Operations["Issued"] = operationStats{Count: issued, Throughput: float64(issued) / elapsed.Seconds()}
-	res.Extra = map[string]float64{"issue_seconds": elapsed.Seconds()}
+	return issuedTimes, nil
+}
 
-	// The sustained rate leaves out the first SustainedAfter issuances,
+// reportIssuance sets the Issued rate of res: the certificates issued per
+// second from start, the tool's clock just before its first request, to
+// the latest of issuedTimes, the server's IssuedAt. The server is on this
+// machine, so both times come from the same clock, and the tool's calls
+// after the last issuance do not count. When the server returns no
+// IssuedAt, waitIssued uses the time the tool saw the certificate issued,
+// which makes the rate lower than the server's.
+func reportIssuance(res *result, start time.Time, issuedTimes []time.Time, sustainedAfter int) error {
+	issued := len(issuedTimes)
+	if issued == 0 {
+		res.Operations["Issued"] = operationStats{}
+		return nil
+	}
+	if res.Extra == nil {
+		res.Extra = map[string]float64{}
+	}
+	issuedTimes = slices.SortedFunc(slices.Values(issuedTimes), time.Time.Compare)
+	latest := issuedTimes[issued-1]
+	span := latest.Sub(start)
+	if span <= 0 {
+		return fmt.Errorf("latest IssuedAt %s is not after the first request at %s, so the server clock does not match the clock of this machine",
+			latest.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano))
+	}
+	res.Operations["Issued"] = operationStats{Count: issued, Throughput: float64(issued) / span.Seconds()}
+	res.Extra["issue_seconds"] = span.Seconds()
+
+	// The sustained rate leaves out the first sustainedAfter issuances,
 	// which a server may serve from keys it generated before the run. It
 	// uses the server's issue times in order, because the server need not
 	// issue in the order of the requests.
-	slices.SortFunc(issuedTimes, time.Time.Compare)
-	if after := b.opts.SustainedAfter; after > 0 && issued > after+1 {
-		window := issuedTimes[issued-1].Sub(issuedTimes[after-1])
+	if sustainedAfter > 0 && issued > sustainedAfter+1 {
+		window := latest.Sub(issuedTimes[sustainedAfter-1])
 		if window > 0 {
-			res.Operations["Sustained"] = operationStats{Count: issued - after, Throughput: float64(issued-after) / window.Seconds()}
+			res.Operations["Sustained"] = operationStats{Count: issued - sustainedAfter, Throughput: float64(issued-sustainedAfter) / window.Seconds()}
 			res.Extra["sustained_seconds"] = window.Seconds()
 		}
 	}

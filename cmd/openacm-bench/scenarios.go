@@ -18,8 +18,8 @@ import (
 )
 
 // scenario is one kind of load. prepare runs before the clock starts and
-// returns the iteration the workers repeat; finish, when set, runs after
-// the loop and adds to the result, still counted in the scenario's time.
+// returns the iteration the workers repeat. finish, when set, runs after
+// the loop and adds to the result. It gets the time the loop started.
 type scenario struct {
 	name        string
 	description string
