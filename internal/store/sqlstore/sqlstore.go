@@ -68,6 +68,9 @@ type Store struct {
 	// pools; nil for PostgreSQL, whose driver keeps its own.
 	readerStmts *stmtCache
 	writerStmts *stmtCache
+	// readAhead reads the next ListCertificates page while the client
+	// decodes the last one; nil for PostgreSQL.
+	readAhead *readAhead
 
 	// scopes caches certificate_scopes ids by scopeKey, and chains the
 	// chains of certificate_chains by digest. Neither table has rows
@@ -138,6 +141,14 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 	}
 	checkpoints := newCheckpointer(checkpointDB, logger)
 
+	versionDB, err := openPool(readerDSN, 1)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		checkpoints.close()
+		return nil, err
+	}
+
 	s := &Store{
 		writer:       writer,
 		reader:       reader,
@@ -148,6 +159,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 		checkpointer: checkpoints,
 		readerStmts:  newStmtCache(reader),
 		writerStmts:  newStmtCache(writer),
+		readAhead:    newReadAhead(versionDB),
 	}
 	if err := s.finishOpen(ctx, options); err != nil {
 		s.Close()
@@ -249,9 +261,12 @@ func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.close()
 	}
-	var checkpointErr error
+	var checkpointErr, readAheadErr error
 	if s.checkpointer != nil {
 		checkpointErr = s.checkpointer.close()
+	}
+	if s.readAhead != nil {
+		readAheadErr = s.readAhead.close()
 	}
 
 	var stmtErrs []error
@@ -267,7 +282,7 @@ func (s *Store) Close() error {
 	}
 	writerErr := s.writer.Close()
 
-	if err := errors.Join(append(stmtErrs, checkpointErr, readerErr, writerErr)...); err != nil {
+	if err := errors.Join(append(stmtErrs, checkpointErr, readAheadErr, readerErr, writerErr)...); err != nil {
 		s.logger.Error("closing store failed", "database", s.name, "error", err)
 		return fmt.Errorf("close %s store: %w", s.dialect.name, err)
 	}
