@@ -511,22 +511,20 @@ func sortTerms(terms []searchTerm) {
 	})
 }
 
-// namesGrams returns the distinct grams of the CN and DNS terms.
+// namesGrams returns the distinct grams of the CN and DNS terms, sorted,
+// so that a multi-row insert writes them in index order.
 func namesGrams(terms []searchTerm) []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, term := range terms {
 		if term.kind != termCommonName && term.kind != termDNSName {
 			continue
 		}
-		for _, gram := range grams(term.value) {
-			if !seen[gram] {
-				seen[gram] = true
-				out = append(out, gram)
-			}
+		for i := 0; i+gramLength <= len(term.value); i++ {
+			out = append(out, term.value[i:i+gramLength])
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // commonName returns the subject common name: the one in the certificate
