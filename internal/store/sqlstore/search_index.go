@@ -529,7 +529,8 @@ func namesGrams(terms []searchTerm) []string {
 
 // commonName returns the subject common name: the one in the certificate
 // once it exists, else the requested DomainName, which becomes the common
-// name when ACM issues it.
+// name when ACM issues it. A certificate whose subject subjectCommonName
+// cannot read is parsed in full.
 func commonName(cert *store.Certificate) string {
 	if cert.CertificatePEM == "" {
 		return cert.DomainName
@@ -538,6 +539,9 @@ func commonName(cert *store.Certificate) string {
 	block, _ := pem.Decode([]byte(cert.CertificatePEM))
 	if block == nil {
 		return cert.DomainName
+	}
+	if cn, ok := subjectCommonName(block.Bytes); ok {
+		return cn
 	}
 	parsed, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
