@@ -217,3 +217,20 @@ func TestAuthorityCacheReturnsCopies(t *testing.T) {
 		t.Errorf("Configuration = %s, want %s", got.Configuration, ca.Configuration)
 	}
 }
+
+// BenchmarkGetCertificateAuthority reads one CA again and again, as the
+// issuance of each private certificate does.
+func BenchmarkGetCertificateAuthority(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	ca := cacheTestCA(1)
+	if _, _, err := s.CreateCertificateAuthority(ctx, ca, nil, nil); err != nil {
+		b.Fatalf("CreateCertificateAuthority: %v", err)
+	}
+
+	for b.Loop() {
+		if _, err := s.GetCertificateAuthority(ctx, ca.Account, ca.Region, ca.ARN); err != nil {
+			b.Fatalf("GetCertificateAuthority: %v", err)
+		}
+	}
+}
