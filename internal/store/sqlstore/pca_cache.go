@@ -15,10 +15,15 @@ const maxCachedAuthorities = 256
 // key opened, so that a CA that signs many certificates is not decoded
 // and its key not opened for each one. An entry is only a decoding cache:
 // GetCertificateAuthority uses it only after a query of the committed row
-// shows the same version, created_at and updated_at. Every change of a CA
-// row raises its version, and a CA deleted and created again has a new
-// created_at, so a cached entry is never returned for a changed row, even
-// when another node sharing the database changed it.
+// shows the same version, created_at and updated_at. UpdateCertificateAuthority
+// raises the version, and resealing a key under another master key leaves
+// the opened key as it was. So a cached entry is not returned for a changed
+// row, even when another node sharing the database changed it.
+//
+// NOTE: a CA deleted and created again under the same ARN with the same
+// created_at and updated_at would pass for the cached one. The pca service
+// gives each CA a random ARN, and Reset clears this node's cache, because
+// a reset under a fixed test clock can re-create a CA with the same times.
 type authorityCache struct {
 	mu      sync.Mutex
 	entries map[string]*cachedAuthority
@@ -63,6 +68,13 @@ func (c *authorityCache) drop(arn string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, arn)
+}
+
+// clear removes every entry.
+func (c *authorityCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = nil
 }
 
 // copyAuthority returns a copy of ca that shares no memory with it, so a

@@ -234,3 +234,35 @@ func BenchmarkGetCertificateAuthority(b *testing.B) {
 		}
 	}
 }
+
+// TestAuthorityCacheClearedByReset re-creates a CA after a reset with the
+// same ARN, times and version but another key: the read must return the
+// new key.
+func TestAuthorityCacheClearedByReset(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	first := cacheTestCA(1)
+	if _, _, err := s.CreateCertificateAuthority(ctx, first, nil, nil); err != nil {
+		t.Fatalf("CreateCertificateAuthority: %v", err)
+	}
+	if _, err := s.GetCertificateAuthority(ctx, first.Account, first.Region, first.ARN); err != nil {
+		t.Fatalf("GetCertificateAuthority: %v", err)
+	}
+
+	if err := s.Reset(ctx); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	second := cacheTestCA(1)
+	second.PrivateKeyPEM = []byte("-----BEGIN PRIVATE KEY-----\nafter reset\n")
+	if _, _, err := s.CreateCertificateAuthority(ctx, second, nil, nil); err != nil {
+		t.Fatalf("CreateCertificateAuthority after Reset: %v", err)
+	}
+
+	got, err := s.GetCertificateAuthority(ctx, second.Account, second.Region, second.ARN)
+	if err != nil {
+		t.Fatalf("GetCertificateAuthority after Reset: %v", err)
+	}
+	if string(got.PrivateKeyPEM) != string(second.PrivateKeyPEM) {
+		t.Errorf("PrivateKeyPEM = %q, want %q", got.PrivateKeyPEM, second.PrivateKeyPEM)
+	}
+}
