@@ -52,6 +52,7 @@ func (s *Store) Reset(ctx context.Context) error {
 		}
 		return nil
 	})
+	s.authorities.clear()
 	if err != nil {
 		return fmt.Errorf("reset store: %w", err)
 	}

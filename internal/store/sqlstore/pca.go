@@ -227,11 +227,31 @@ func (s *Store) CreateCertificateAuthority(ctx context.Context, ca *store.Certif
 	return arn, created, nil
 }
 
-// GetCertificateAuthority returns the CA, or store.ErrNotFound.
+// GetCertificateAuthority returns the CA, or store.ErrNotFound. A CA
+// decoded before is returned from the authority cache once a query of its
+// version, created_at and updated_at shows the row unchanged, which costs
+// less than reading the row, decoding its details and opening its key.
 func (s *Store) GetCertificateAuthority(ctx context.Context, account, region, arn string) (*store.CertificateAuthority, error) {
+	if entry := s.authorities.get(arn); entry != nil && entry.ca.Account == account && entry.ca.Region == region {
+		var version, createdAt, updatedAt int64
+		err := s.queryRow(ctx, `SELECT version, created_at, updated_at
+			FROM certificate_authorities WHERE arn = ? AND account = ? AND region = ?`,
+			arn, account, region).Scan(&version, &createdAt, &updatedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			s.authorities.drop(arn)
+			return nil, fmt.Errorf("get certificate authority %s: %w", arn, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get certificate authority %s: %w", arn, err)
+		}
+		if entry.matches(version, createdAt, updatedAt) {
+			return copyAuthority(entry.ca), nil
+		}
+	}
+
 	var row caRow
-	err := s.reader.QueryRowContext(ctx, s.dialect.bind(`SELECT `+caColumns+`
-		FROM certificate_authorities WHERE arn = ? AND account = ? AND region = ?`),
+	err := s.queryRow(ctx, `SELECT `+caColumns+`
+		FROM certificate_authorities WHERE arn = ? AND account = ? AND region = ?`,
 		arn, account, region).Scan(row.scanTargets()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("get certificate authority %s: %w", arn, store.ErrNotFound)
@@ -239,7 +259,12 @@ func (s *Store) GetCertificateAuthority(ctx context.Context, account, region, ar
 	if err != nil {
 		return nil, fmt.Errorf("get certificate authority %s: %w", arn, err)
 	}
-	return s.openedAuthority(&row)
+	ca, err := s.openedAuthority(&row)
+	if err != nil {
+		return nil, err
+	}
+	s.authorities.put(&row, ca)
+	return ca, nil
 }
 
 // UpdateCertificateAuthority writes ca when the stored version equals
@@ -316,6 +341,7 @@ func (s *Store) DeleteCertificateAuthority(ctx context.Context, account, region,
 		}
 		return nil
 	})
+	s.authorities.drop(arn)
 	if err != nil {
 		return fmt.Errorf("delete certificate authority %s: %w", arn, err)
 	}

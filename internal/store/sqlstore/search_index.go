@@ -511,27 +511,26 @@ func sortTerms(terms []searchTerm) {
 	})
 }
 
-// namesGrams returns the distinct grams of the CN and DNS terms.
+// namesGrams returns the distinct grams of the CN and DNS terms, sorted,
+// so that a multi-row insert writes them in index order.
 func namesGrams(terms []searchTerm) []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, term := range terms {
 		if term.kind != termCommonName && term.kind != termDNSName {
 			continue
 		}
-		for _, gram := range grams(term.value) {
-			if !seen[gram] {
-				seen[gram] = true
-				out = append(out, gram)
-			}
+		for i := 0; i+gramLength <= len(term.value); i++ {
+			out = append(out, term.value[i:i+gramLength])
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // commonName returns the subject common name: the one in the certificate
 // once it exists, else the requested DomainName, which becomes the common
-// name when ACM issues it.
+// name when ACM issues it. A certificate whose subject subjectCommonName
+// cannot read is parsed in full.
 func commonName(cert *store.Certificate) string {
 	if cert.CertificatePEM == "" {
 		return cert.DomainName
@@ -540,6 +539,9 @@ func commonName(cert *store.Certificate) string {
 	block, _ := pem.Decode([]byte(cert.CertificatePEM))
 	if block == nil {
 		return cert.DomainName
+	}
+	if cn, ok := subjectCommonName(block.Bytes); ok {
+		return cn
 	}
 	parsed, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {

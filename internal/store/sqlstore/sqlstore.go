@@ -77,6 +77,8 @@ type Store struct {
 	// deleted, so an entry never goes stale.
 	scopes sync.Map
 	chains sync.Map
+	// authorities caches opened CAs; see authorityCache.
+	authorities authorityCache
 }
 
 // Option changes how a store is opened.
