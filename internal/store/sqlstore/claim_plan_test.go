@@ -19,7 +19,7 @@ func TestClaimUsesRenewalIndex(t *testing.T) {
 	defer s.Close()
 
 	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.claimCandidatesQuery(),
-		"certificate:", "node-a", 1, 10, "certificate:", "node-a", 1, 10, 10)
+		"certificate:", 1, 10, "certificate:", 1, 10, 10)
 	if err != nil {
 		t.Fatalf("explain: %v", err)
 	}

@@ -13,6 +13,14 @@ import (
 // limit certificates in status PENDING_VALIDATION whose lease is missing
 // or expired at now, and returns them oldest first.
 //
+// It finds the candidates on a reader, takes their leases in one write and
+// then reads the certificates it got. The search reads every pending
+// certificate older than the first unleased one, which under load is
+// hundreds of leased rows. Inside the write, that search held up every
+// request's write for milliseconds. Because the certificates are read
+// after the write, a change made before the lease was taken, such as an
+// e-mail approval, is never missed.
+//
 // The lease upsert in claimLease is what makes a claim exclusive: when two
 // nodes claim the same certificate at once, the second upsert waits for the
 // first transaction and then finds a lease it may not take.
@@ -26,26 +34,27 @@ func (s *Store) ClaimPendingCertificates(ctx context.Context, holder string, now
 		return nil, fmt.Errorf("claim pending certificates: %w", err)
 	}
 
-	var claimed []*store.Certificate
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		claimed = nil
+	candidates, err := s.claimCandidates(ctx, nowNanos, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim pending certificates: %w", err)
+	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
 
-		candidates, err := s.queryCertificates(ctx, tx, s.claimCandidatesQuery(),
-			store.CertificateLeasePrefix, nowNanos, limit,
-			store.CertificateLeasePrefix, nowNanos, limit, limit)
-		if err != nil {
-			return err
-		}
+	var claimed []any
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		claimed = claimed[:0]
 
 		// Every node claims in the same (created_at, arn) order, so two
 		// claims waiting on each other's lease rows cannot deadlock.
-		for _, cert := range candidates {
-			ok, err := s.claimLease(ctx, tx, store.CertificateLease(cert.ARN), holder, nowNanos, untilNanos)
+		for _, arn := range candidates {
+			ok, err := s.claimLease(ctx, tx, store.CertificateLease(arn), holder, nowNanos, untilNanos)
 			if err != nil {
 				return err
 			}
 			if ok {
-				claimed = append(claimed, cert)
+				claimed = append(claimed, arn)
 			}
 		}
 
@@ -54,11 +63,42 @@ func (s *Store) ClaimPendingCertificates(ctx context.Context, holder string, now
 	if err != nil {
 		return nil, fmt.Errorf("claim pending certificates: %w", err)
 	}
+	if len(claimed) == 0 {
+		return nil, nil
+	}
 
-	return claimed, nil
+	certs, err := s.queryCertificates(ctx, s.reader, `SELECT `+certificateColumns+` FROM certificates
+		WHERE arn IN (`+placeholders(len(claimed))+`) ORDER BY created_at, arn`, claimed...)
+	if err != nil {
+		return nil, fmt.Errorf("claim pending certificates: read the claimed certificates: %w", err)
+	}
+	return certs, nil
 }
 
-// claimCandidatesQuery selects, oldest first, the pending certificates
+// claimCandidates returns the ARNs of claimCandidatesQuery, oldest first.
+func (s *Store) claimCandidates(ctx context.Context, nowNanos int64, limit int) ([]string, error) {
+	rows, err := s.query(ctx, s.claimCandidatesQuery(),
+		store.CertificateLeasePrefix, nowNanos, limit,
+		store.CertificateLeasePrefix, nowNanos, limit, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+
+	var arns []string
+	for rows.Next() {
+		var arn string
+		var createdAt int64
+		if err := rows.Scan(&arn, &createdAt); err != nil {
+			return nil, err
+		}
+		arns = append(arns, arn)
+	}
+	return arns, rows.Err()
+}
+
+// claimCandidatesQuery selects the ARN and creation time, oldest first, of
+// the pending certificates
 // and the private ones with a pending renewal that no running lease holds,
 // the claiming holder's own included. The worker keeps a lease until the
 // certificate is due again, so taking those again on every pass only
@@ -72,11 +112,11 @@ func (s *Store) claimCandidatesQuery() string {
 	unleased := `NOT EXISTS (SELECT 1 FROM leases
 		WHERE leases.name = CAST(? AS TEXT) || certificates.arn
 		AND leases.expires_at > ?)`
-	return `SELECT * FROM (SELECT ` + certificateColumns + ` FROM certificates
+	return `SELECT * FROM (SELECT arn, created_at FROM certificates
 			WHERE status = 'PENDING_VALIDATION' AND ` + unleased + `
 			ORDER BY created_at, arn LIMIT ?) AS pending
 		UNION ALL
-		SELECT * FROM (SELECT ` + certificateColumns + ` FROM certificates
+		SELECT * FROM (SELECT arn, created_at FROM certificates
 			WHERE ` + s.pendingRenewalCondition() + ` AND ` + unleased + `
 			ORDER BY created_at, arn LIMIT ?) AS renewals
 		ORDER BY created_at, arn LIMIT ?`
