@@ -115,6 +115,10 @@ type Service struct {
 	redirect RedirectChecker
 	caa      CAAChecker
 	events   EventSink
+
+	// listAhead reads ListCertificates pages ahead of their requests; nil
+	// turns that off.
+	listAhead *listReadAhead
 }
 
 // Deps are the collaborators a Service needs.
@@ -177,6 +181,8 @@ func New(config Config, deps Deps) *Service {
 		private: deps.Private,
 		revoked: revoked,
 		keys:    keySource,
+
+		listAhead: newListReadAhead(),
 
 		observer: observer,
 		mailer:   deps.Mailer,

@@ -181,6 +181,9 @@ type CertificateSummary struct {
 type ListCertificatesOutput struct {
 	NextToken              string               `json:"NextToken,omitempty"`
 	CertificateSummaryList []CertificateSummary `json:"CertificateSummaryList"`
+
+	// encoded is the page's JSON when a read-ahead wrote it in advance.
+	encoded []byte
 }
 
 type TagsInput struct {

@@ -249,6 +249,13 @@ type Store interface {
 	// decryption and no PEM; never write them back with UpdateCertificate.
 	ListCertificates(ctx context.Context, query ListQuery) (certs []*Certificate, next string, err error)
 
+	// DataVersion returns a number that changes whenever anything, in this
+	// process or another, commits a change to the store, so a result read
+	// while it had one value is still current while it keeps that value.
+	// ok is false for stores that cannot tell, and then version means
+	// nothing.
+	DataVersion(ctx context.Context) (version int64, ok bool, err error)
+
 	// PendingCertificates returns up to limit certificates of any account in
 	// status PENDING_VALIDATION, or ISSUED with RenewalStatus
 	// PENDING_AUTO_RENEWAL, oldest first, for the background worker.

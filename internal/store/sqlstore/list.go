@@ -60,31 +60,6 @@ func decodeCursor(text string, descending bool) (listCursor, error) {
 // creation time and then ARN. The cursor it returns is "" on the last page. A malformed
 // query.After returns an error wrapping ErrBadCursor.
 func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]*store.Certificate, string, error) {
-	if s.readAhead == nil {
-		return s.listPage(ctx, query)
-	}
-	s.readAhead.lists.Add(1)
-	defer s.readAhead.lists.Add(-1)
-
-	certs, next, ok := s.readAhead.take(ctx, query)
-	if !ok {
-		var err error
-		certs, next, err = s.listPage(ctx, query)
-		if err != nil {
-			return nil, "", err
-		}
-	}
-
-	if next != "" {
-		following := query
-		following.After = next
-		s.readAhead.start(following, s.listPage)
-	}
-	return certs, next, nil
-}
-
-// listPage reads one page of ListCertificates from the database.
-func (s *Store) listPage(ctx context.Context, query store.ListQuery) ([]*store.Certificate, string, error) {
 	if query.Limit < 1 {
 		return nil, "", fmt.Errorf("list certificates: limit %d is not positive", query.Limit)
 	}

@@ -85,3 +85,10 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestPostgresHasNoDataVersion(t *testing.T) {
+	s := openPostgres(t)
+	if _, ok, err := s.DataVersion(context.Background()); ok || err != nil {
+		t.Errorf("DataVersion ok = %v, err = %v; want false, nil", ok, err)
+	}
+}

@@ -68,9 +68,9 @@ type Store struct {
 	// pools; nil for PostgreSQL, whose driver keeps its own.
 	readerStmts *stmtCache
 	writerStmts *stmtCache
-	// readAhead reads the next ListCertificates page while the client
-	// decodes the last one; nil for PostgreSQL.
-	readAhead *readAhead
+	// versionDB has the one connection that reads PRAGMA data_version
+	// (see DataVersion); nil for PostgreSQL.
+	versionDB *sql.DB
 
 	// scopes caches certificate_scopes ids by scopeKey, and chains the
 	// chains of certificate_chains by digest. Neither table has rows
@@ -161,7 +161,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 		checkpointer: checkpoints,
 		readerStmts:  newStmtCache(reader),
 		writerStmts:  newStmtCache(writer),
-		readAhead:    newReadAhead(versionDB),
+		versionDB:    versionDB,
 	}
 	if err := s.finishOpen(ctx, options); err != nil {
 		s.Close()
@@ -263,12 +263,12 @@ func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.close()
 	}
-	var checkpointErr, readAheadErr error
+	var checkpointErr, versionErr error
 	if s.checkpointer != nil {
 		checkpointErr = s.checkpointer.close()
 	}
-	if s.readAhead != nil {
-		readAheadErr = s.readAhead.close()
+	if s.versionDB != nil {
+		versionErr = s.versionDB.Close()
 	}
 
 	var stmtErrs []error
@@ -284,7 +284,7 @@ func (s *Store) Close() error {
 	}
 	writerErr := s.writer.Close()
 
-	if err := errors.Join(append(stmtErrs, checkpointErr, readAheadErr, readerErr, writerErr)...); err != nil {
+	if err := errors.Join(append(stmtErrs, checkpointErr, versionErr, readerErr, writerErr)...); err != nil {
 		s.logger.Error("closing store failed", "database", s.name, "error", err)
 		return fmt.Errorf("close %s store: %w", s.dialect.name, err)
 	}

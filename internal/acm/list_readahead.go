@@ -1,8 +1,8 @@
-package sqlstore
+package acm
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,15 +12,15 @@ import (
 	"github.com/openacm/openacm/internal/store"
 )
 
-// Read-ahead of list pages.
+// Read-ahead of ListCertificates pages.
 //
 // A client walks ListCertificates one page at a time: it requests the next
 // page only after it has decoded the last one, which takes an SDK client
-// several milliseconds for a page of 1,000. While it decodes, the store
-// reads the next page on another core, so the next request finds the page
-// ready. A page read ahead is served only when no connection, of this
-// process or another, committed anything since its read began, so it is
-// the page a fresh read would return.
+// several milliseconds for a page of 1,000. While it decodes, the service
+// reads and renders the next page on another core, so the next request
+// finds the page ready. A page read ahead is served only when the store's
+// DataVersion is the one it had before the read began, so it is the page
+// a fresh read would return.
 
 const (
 	// maxReadAheadPages bounds the pages kept ready, so many walks at once
@@ -33,15 +33,8 @@ const (
 	readAheadTimeout = 10 * time.Second
 )
 
-// readAhead reads list pages ahead of their requests. Only SQLite stores
-// have one, because PRAGMA data_version shows whether the database changed.
-type readAhead struct {
-	// versionDB has the one connection that reads PRAGMA data_version.
-	// SQLite changes that value for a connection whenever another
-	// connection commits, so it covers the writer pool and any other
-	// process that writes the file, such as openacm rotate-master-key.
-	versionDB *sql.DB
-
+// listReadAhead reads ListCertificates pages ahead of their requests.
+type listReadAhead struct {
 	mu    sync.Mutex
 	pages map[string]*readAheadPage
 
@@ -49,69 +42,64 @@ type readAhead struct {
 	// ahead only when its call is the only one, so concurrent walks, which
 	// keep the cores busy anyway, do not add reads.
 	lists atomic.Int64
-	// running tracks reads in progress, so Close waits for them.
+	// noVersion is set once the store reported that it has no data
+	// version, which turns read-ahead off.
+	noVersion atomic.Bool
+	// running tracks reads in progress, for tests.
 	running sync.WaitGroup
 	// served counts the pages served from a read ahead.
 	served atomic.Int64
 }
 
-// readAheadPage is one page being read or read ahead. done is closed once
-// certs, next and err are set.
+// readAheadPage is one page being read ahead. done is closed once out and
+// err are set.
 type readAheadPage struct {
 	done    chan struct{}
 	started time.Time
 	version int64
-	certs   []*store.Certificate
-	next    string
+	out     *ListCertificatesOutput
 	err     error
 }
 
-func newReadAhead(versionDB *sql.DB) *readAhead {
-	return &readAhead{versionDB: versionDB, pages: map[string]*readAheadPage{}}
-}
-
-// dataVersion returns the database's PRAGMA data_version on versionDB's
-// connection.
-func (r *readAhead) dataVersion(ctx context.Context) (int64, error) {
-	var version int64
-	err := r.versionDB.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&version)
-	return version, err
+func newListReadAhead() *listReadAhead {
+	return &listReadAhead{pages: map[string]*readAheadPage{}}
 }
 
 // take returns the page read ahead for query when there is one and the
-// database has not changed since its read began. It waits for a read still
-// in progress.
-func (r *readAhead) take(ctx context.Context, query store.ListQuery) ([]*store.Certificate, string, bool) {
+// store has not changed since its read began. It waits for a read still in
+// progress.
+func (r *listReadAhead) take(ctx context.Context, st store.Store, query store.ListQuery) (*ListCertificatesOutput, bool) {
 	key := readAheadKey(query)
 	r.mu.Lock()
 	page := r.pages[key]
 	delete(r.pages, key)
 	r.mu.Unlock()
 	if page == nil {
-		return nil, "", false
+		return nil, false
 	}
 
 	select {
 	case <-page.done:
 	case <-ctx.Done():
-		return nil, "", false
+		return nil, false
 	}
 	if page.err != nil || time.Since(page.started) > readAheadMaxAge {
-		return nil, "", false
+		return nil, false
 	}
 
-	version, err := r.dataVersion(ctx)
-	if err != nil || version != page.version {
-		return nil, "", false
+	version, ok, err := st.DataVersion(ctx)
+	if err != nil || !ok || version != page.version {
+		return nil, false
 	}
 	r.served.Add(1)
-	return page.certs, page.next, true
+	return page.out, true
 }
 
-// start reads the page of query in the background with read, unless other
-// list calls are in progress or enough pages are already kept.
-func (r *readAhead) start(query store.ListQuery, read func(context.Context, store.ListQuery) ([]*store.Certificate, string, error)) {
-	if r.lists.Load() > 1 {
+// start reads and renders the page of query in the background with read,
+// unless other list calls are in progress, enough pages are already kept
+// or the store cannot tell whether it changed.
+func (r *listReadAhead) start(st store.Store, query store.ListQuery, read func(context.Context, store.ListQuery) (*ListCertificatesOutput, error)) {
+	if r.lists.Load() > 1 || r.noVersion.Load() {
 		return
 	}
 
@@ -134,28 +122,32 @@ func (r *readAhead) start(query store.ListQuery, read func(context.Context, stor
 
 		// The version is read before the page, so a commit during the read
 		// changes it and the page is not served.
-		page.version, page.err = r.dataVersion(ctx)
+		var ok bool
+		page.version, ok, page.err = st.DataVersion(ctx)
 		if page.err != nil {
 			return
 		}
-		page.certs, page.next, page.err = read(ctx, query)
+		if !ok {
+			r.noVersion.Store(true)
+			page.err = errNoDataVersion
+			return
+		}
+		page.out, page.err = read(ctx, query)
 	})
 }
 
-// dropStale forgets the pages that no request took in time. The caller
+// errNoDataVersion marks a page not read ahead because the store cannot
+// tell whether it changed.
+var errNoDataVersion = errors.New("the store has no data version")
+
+// dropStale removes the pages that no request took in time. The caller
 // holds mu.
-func (r *readAhead) dropStale() {
+func (r *listReadAhead) dropStale() {
 	for key, page := range r.pages {
 		if time.Since(page.started) > readAheadMaxAge {
 			delete(r.pages, key)
 		}
 	}
-}
-
-// close waits for the reads in progress and closes versionDB.
-func (r *readAhead) close() error {
-	r.running.Wait()
-	return r.versionDB.Close()
 }
 
 // readAheadKey returns a key that differs between any two queries that can
