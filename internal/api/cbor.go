@@ -66,7 +66,10 @@ func (s *Server) serveCBOR(w http.ResponseWriter, r *http.Request) {
 	operationName := r.PathValue("operation")
 	event := requestEvent{id: requestID, target: pcaTargetPrefix + operationName, operation: operationName}
 	result, err := s.callCBOR(r, operationName, &event)
-	if err != nil {
+	if err != nil && abandoned(r, err) {
+		event.abandoned, event.cause = true, err
+		event.errorCode, event.status = errorCodeClientClosedRequest, statusClientClosedRequest
+	} else if err != nil {
 		s.writeCBORError(w, err, &event)
 	} else if err := writeCBORResult(w, result); err != nil {
 		s.logger.Error("write response failed", "request_id", requestID, "error", err)

@@ -3,10 +3,15 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/openacm/openacm/internal/apierr"
 )
 
 // BenchmarkRequestEventLog measures the per-request log line.
@@ -72,3 +77,44 @@ func (h *recordingHandler) Handle(_ context.Context, record slog.Record) error {
 
 func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestAbandonedRequestLogsNoServerFault checks that a request whose client
+// went away is logged at INFO with status 499, not as a server fault.
+func TestAbandonedRequestLogsNoServerFault(t *testing.T) {
+	var out recordingHandler
+	event := &requestEvent{id: "id-2", operation: "RequestCertificate", abandoned: true, cause: context.Canceled,
+		errorCode: errorCodeClientClosedRequest, status: statusClientClosedRequest}
+	event.log(slog.New(&out), time.Millisecond)
+
+	if out.level != slog.LevelInfo || out.message != "request abandoned by its client" {
+		t.Errorf("logged %s %q, want INFO \"request abandoned by its client\"", out.level, out.message)
+	}
+	if out.attrs["status"] != "499" {
+		t.Errorf("status = %q, want 499", out.attrs["status"])
+	}
+}
+
+func TestAbandoned(t *testing.T) {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	closedRequest := httptest.NewRequestWithContext(canceled, "POST", "/", nil)
+	openRequest := httptest.NewRequest("POST", "/", nil)
+	storeErr := fmt.Errorf("create certificate: %w", context.Canceled)
+
+	cases := []struct {
+		name    string
+		request *http.Request
+		err     error
+		want    bool
+	}{
+		{"client gone, context error", closedRequest, storeErr, true},
+		{"client gone, AWS error", closedRequest, apierr.New(apierr.Validation, "bad"), false},
+		{"client gone, other error", closedRequest, errors.New("disk full"), false},
+		{"client connected, context error", openRequest, storeErr, false},
+	}
+	for _, tc := range cases {
+		if got := abandoned(tc.request, tc.err); got != tc.want {
+			t.Errorf("%s: abandoned = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -127,7 +128,13 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	event := requestEvent{id: requestID, target: target}
 	result, err := s.call(r, target, &event)
-	if err != nil {
+	if err != nil && abandoned(r, err) {
+		// The client closed the connection, so the reply goes nowhere.
+		// Without this, the context error of its last store call showed
+		// as a server fault.
+		event.abandoned, event.cause = true, err
+		event.errorCode, event.status = errorCodeClientClosedRequest, statusClientClosedRequest
+	} else if err != nil {
 		s.writeError(w, err, &event)
 	} else if err := awsjson.WriteResult(w, result); err != nil {
 		s.logger.Error("write response failed", "request_id", requestID, "error", err)
@@ -139,6 +146,15 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 		s.metrics.ObserveRequest(service, operation, event.errorCode, latency)
 	}
 	s.auditRequest(r.Context(), &event, result)
+}
+
+// abandoned reports whether err is the cancellation of r's context by its
+// client going away, and not an AWS error.
+func abandoned(r *http.Request, err error) bool {
+	if _, isAWS := apierr.As(err); isAWS {
+		return false
+	}
+	return r.Context().Err() != nil && errors.Is(err, context.Canceled)
 }
 
 // call runs the steps of serveAWS that can fail with an AWS error.
