@@ -180,27 +180,19 @@ func (s *Store) getCertificateRow(ctx context.Context, columns, account, region,
 // cert.Version. It then increments cert.Version. cert.UpdatedAt is stored as
 // the caller set it.
 func (s *Store) UpdateCertificate(ctx context.Context, cert *store.Certificate) error {
-	row, err := s.rowFromCertificate(cert)
-	if err != nil {
-		return err
-	}
-
-	newVersion := cert.Version + 1
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		return s.updateCertificateRow(ctx, tx, cert, row, newVersion)
-	})
-	if err != nil {
-		return fmt.Errorf("update certificate %s: %w", cert.ARN, err)
-	}
-
-	cert.Version = newVersion
-	return nil
+	return s.updateCertificate(ctx, cert, false)
 }
 
 // UpdateCertificateAndEndLease is UpdateCertificate that also deletes the
 // certificate's lease in the same transaction. A lease is deleted only when
 // the update succeeds.
 func (s *Store) UpdateCertificateAndEndLease(ctx context.Context, cert *store.Certificate) error {
+	return s.updateCertificate(ctx, cert, true)
+}
+
+// updateCertificate writes cert as UpdateCertificate does and, with
+// endLease, deletes its lease in the same transaction.
+func (s *Store) updateCertificate(ctx context.Context, cert *store.Certificate, endLease bool) error {
 	row, err := s.rowFromCertificate(cert)
 	if err != nil {
 		return err
@@ -208,7 +200,7 @@ func (s *Store) UpdateCertificateAndEndLease(ctx context.Context, cert *store.Ce
 
 	newVersion := cert.Version + 1
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.updateCertificateRow(ctx, tx, cert, row, newVersion); err != nil {
+		if err := s.updateCertificateRow(ctx, tx, cert, row, newVersion); err != nil || !endLease {
 			return err
 		}
 		_, err := s.exec(ctx, tx, `DELETE FROM leases WHERE name = ?`, store.CertificateLease(cert.ARN))
