@@ -81,9 +81,9 @@ func TestWriteResultKeepsSizedBuffer(t *testing.T) {
 	if len(bodyBuffers) != 1 {
 		t.Fatalf("%d buffers kept after one write, want 1", len(bodyBuffers))
 	}
-	kept := <-bodyBuffers
-	if cap(kept) < hint {
-		t.Errorf("kept buffer has capacity %d, want at least the hint %d", cap(kept), hint)
+	reused := <-bodyBuffers
+	if cap(reused) < hint {
+		t.Errorf("kept buffer has capacity %d, want at least the hint %d", cap(reused), hint)
 	}
 
 	// A kept buffer smaller than the next hint is replaced, not grown.
@@ -91,7 +91,8 @@ func TestWriteResultKeepsSizedBuffer(t *testing.T) {
 	if err := WriteResult(httptest.NewRecorder(), sizedPage{page{Text: "second"}, hint}); err != nil {
 		t.Fatalf("WriteResult: %v", err)
 	}
-	if kept := <-bodyBuffers; cap(kept) < hint {
-		t.Errorf("buffer after a larger hint has capacity %d, want at least %d", cap(kept), hint)
+	replaced := <-bodyBuffers
+	if cap(replaced) < hint {
+		t.Errorf("buffer after a larger hint has capacity %d, want at least %d", cap(replaced), hint)
 	}
 }

@@ -222,10 +222,10 @@ type Store interface {
 	UpdateCertificate(ctx context.Context, cert *Certificate) error
 
 	// UpdateCertificateAndEndLease is UpdateCertificate that also ends the
-	// certificate's lease (CertificateLease), whoever holds it, in the same
+	// certificate's lease (CertificateLease), of any holder, in the same
 	// transaction, so the next claim takes the certificate at once. Requests
 	// that change what the worker must do next, such as an e-mail approval,
-	// use it; otherwise the worker would not look before the lease ran out.
+	// use it, because the worker would otherwise wait for the lease to end.
 	UpdateCertificateAndEndLease(ctx context.Context, cert *Certificate) error
 
 	// FinishCertificateWork writes work.Certificate as UpdateCertificate
