@@ -26,6 +26,11 @@ type dialect struct {
 	// time (BEGIN IMMEDIATE on a one-connection pool).
 	lockRow string
 
+	// skipLocked ends a SELECT that must lock the rows it reads and leave
+	// out rows another transaction has locked: " FOR UPDATE SKIP LOCKED" in
+	// PostgreSQL, "" in SQLite for the reason given for lockRow.
+	skipLocked string
+
 	// migrationLock is the statement that makes concurrent migrations of one
 	// database wait for each other, run first in the migration transaction,
 	// or "" when the transaction alone serializes them.
@@ -52,6 +57,7 @@ var postgresDialect = dialect{
 	numberedPlaceholders: true,
 	positionFunc:         "strpos",
 	lockRow:              " FOR UPDATE",
+	skipLocked:           " FOR UPDATE SKIP LOCKED",
 	migrationLock:        "SELECT pg_advisory_xact_lock(" + strconv.Itoa(migrationLockClass) + ", hashtext(current_schema()))",
 	byteType:             "BYTEA",
 }

@@ -355,8 +355,9 @@ func (b *searchBuilder) match(m store.SearchMatch) (string, error) {
 // at least gramLength characters first intersects the gram postings of the
 // value, so only certificates that have every gram, and those whose grams
 // are deferred (certificate_grams_deferred), get their names checked.
-// NOTE: every deferred certificate, in any account, is checked, so the
-// cost grows with the certificates left in PENDING_VALIDATION.
+// NOTE: every deferred certificate, in any account, is checked. The gram
+// indexer empties that list whenever the writer is quiet, and under
+// sustained writes keeps it near gramBacklogLimit (gram_indexer.go).
 func (b *searchBuilder) termMatch(kind string, m store.SearchMatch) (string, error) {
 	value := m.Value
 	if kind == termCommonName || kind == termDNSName {

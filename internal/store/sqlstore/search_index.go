@@ -50,7 +50,7 @@ func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Ce
 		return err
 	}
 
-	gramsBefore, gramsAfter, err := s.settleDeferredGrams(ctx, tx, id, cert.Status)
+	deferred, err := s.gramsDeferred(ctx, tx, id)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,9 @@ func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Ce
 	if err != nil {
 		return err
 	}
-	return s.replaceTerms(ctx, tx, id, oldTerms, searchTerms(cert, cn), gramsBefore, gramsAfter)
+	// Deferred grams stay deferred: the gram indexer writes the grams of
+	// the terms stored when it gets to the certificate.
+	return s.replaceTerms(ctx, tx, id, oldTerms, searchTerms(cert, cn), !deferred, !deferred)
 }
 
 // readSearchRow returns the id and the searchValueColumns values of the
@@ -122,38 +124,28 @@ func (s *Store) updateSearchRow(ctx context.Context, tx *sql.Tx, id int64, old, 
 }
 
 // deferGramsStatus is the status in which a new certificate's grams are
-// deferred. A requested certificate stays in it until one later write
-// issues or fails it, and the worker makes those writes for many
-// certificates in one group commit, where their grams share pages.
+// deferred. A requested certificate is listed in certificate_grams_deferred
+// until the gram indexer writes its grams (see gram_indexer.go), which it
+// does when the writer is quiet, for many certificates in one write, where
+// their grams share pages. The request and the write that issues the
+// certificate then write no grams.
 const deferGramsStatus = "PENDING_VALIDATION"
 
-// settleDeferredGrams returns whether the grams of certificate id are in
-// certificate_term_grams before this update and whether they must be after
-// it, when the update gives it status. Deferred grams stay deferred while
-// the certificate stays in deferGramsStatus. Otherwise the certificate
-// leaves certificate_grams_deferred here.
-func (s *Store) settleDeferredGrams(ctx context.Context, tx *sql.Tx, id int64, status string) (before, after bool, err error) {
-	if status == deferGramsStatus {
-		var marker int
-		err := s.queryRowTx(ctx, tx, `SELECT 1 FROM certificate_grams_deferred WHERE id = ?`, id).Scan(&marker)
-		if errors.Is(err, sql.ErrNoRows) {
-			return true, true, nil
-		}
-		if err != nil {
-			return false, false, fmt.Errorf("read deferred grams: %w", err)
-		}
-		return false, false, nil
+// gramsDeferred reports whether the grams of certificate id are deferred.
+// In PostgreSQL it locks the list row until tx ends, so the gram indexer
+// of another transaction either has written the grams and removed the row
+// before this update reads the terms, or waits for this update and reads
+// the terms it leaves.
+func (s *Store) gramsDeferred(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+	var marker int
+	err := s.queryRowTx(ctx, tx, `SELECT 1 FROM certificate_grams_deferred WHERE id = ?`+s.dialect.lockRow, id).Scan(&marker)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-
-	result, err := s.exec(ctx, tx, `DELETE FROM certificate_grams_deferred WHERE id = ?`, id)
 	if err != nil {
-		return false, false, fmt.Errorf("end deferred grams: %w", err)
+		return false, fmt.Errorf("read deferred grams: %w", err)
 	}
-	deleted, err := result.RowsAffected()
-	if err != nil {
-		return false, false, fmt.Errorf("end deferred grams: %w", err)
-	}
-	return deleted == 0, true, nil
+	return true, nil
 }
 
 // replaceTerms changes the stored terms of certificate id from old to
@@ -364,15 +356,17 @@ func (s *Store) deleteSearchRows(ctx context.Context, tx *sql.Tx, account, regio
 		return fmt.Errorf("look up search row: %w", err)
 	}
 
+	// The list row goes first: in PostgreSQL this waits for a gram indexer
+	// that holds it, so the grams it writes are there to be deleted below.
+	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_grams_deferred WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete deferred grams: %w", err)
+	}
 	terms, err := s.readTerms(ctx, tx, id)
 	if err != nil {
 		return err
 	}
 	if err := s.deleteTerms(ctx, tx, id, terms); err != nil {
 		return err
-	}
-	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_grams_deferred WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete deferred grams: %w", err)
 	}
 	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_search WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete search row: %w", err)

@@ -79,6 +79,11 @@ type Store struct {
 	chains sync.Map
 	// authorities caches opened CAs; see authorityCache.
 	authorities authorityCache
+
+	// activity tracks writes, and grams writes the search grams that
+	// requests deferred while the writer is quiet (see gram_indexer.go).
+	activity writeActivity
+	grams    *gramIndexer
 }
 
 // Option changes how a store is opened.
@@ -260,6 +265,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close stops the group committer after its current transaction and
 // closes both pools. The store must not be used afterwards.
 func (s *Store) Close() error {
+	// The indexer writes through the committer, so it stops first.
+	if s.grams != nil {
+		s.grams.close()
+	}
 	if s.committer != nil {
 		s.committer.close()
 	}
@@ -299,6 +308,13 @@ func (s *Store) Close() error {
 // too, each in its own savepoint (see groupCommitter), so fn must use ctx
 // only for its statements and must not end tx.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.activity.begin()()
+	return s.writeBackground(ctx, fn)
+}
+
+// writeBackground is write for background work, such as the gram indexer,
+// which waits for the other writes and so does not count as one.
+func (s *Store) writeBackground(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if s.committer != nil {
 		return s.committer.write(ctx, fn)
 	}
@@ -359,5 +375,6 @@ func (s *Store) finishOpen(ctx context.Context, options []Option) error {
 	if err := s.indexMissing(ctx); err != nil {
 		return fmt.Errorf("index certificates in %s: %w", s.name, err)
 	}
+	s.grams = newGramIndexer(s)
 	return nil
 }
