@@ -287,3 +287,112 @@ func BenchmarkIndexDeferredGrams(b *testing.B) {
 		}
 	}
 }
+
+// TestGramIndexersOfTwoNodes runs the indexers of two stores on one
+// PostgreSQL schema while one of them renames and deletes deferred
+// certificates. Each remaining certificate must end with exactly the grams
+// of its stored names, and no grams may be left for a deleted one.
+func TestGramIndexersOfTwoNodes(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.SchemaURL(t)
+	nodes := make([]*Store, 2)
+	for i := range nodes {
+		s, err := OpenPostgres(ctx, dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("OpenPostgres: %v", err)
+		}
+		s.grams.close()
+		t.Cleanup(func() { s.Close() })
+		nodes[i] = s
+	}
+	writer := nodes[0]
+
+	const count = 120
+	certs := make([]*store.Certificate, count)
+	for n := range certs {
+		certs[n] = gramTestCertificate(n, fmt.Sprintf("node-%03d.example.com", n))
+		if _, _, err := writer.CreateCertificate(ctx, certs[n], nil, nil); err != nil {
+			t.Fatalf("CreateCertificate: %v", err)
+		}
+	}
+
+	// Both nodes index in small batches while the writer changes every
+	// certificate: renamed when n is even, deleted when n%3 is 1.
+	done := make(chan struct{})
+	indexErrs := make(chan error, len(nodes))
+	for _, node := range nodes {
+		go func() {
+			for {
+				select {
+				case <-done:
+					indexErrs <- nil
+					return
+				default:
+				}
+				if _, err := node.indexDeferredGrams(ctx, 3); err != nil {
+					indexErrs <- err
+					return
+				}
+			}
+		}()
+	}
+	for n, cert := range certs {
+		switch {
+		case n%3 == 1:
+			if err := writer.DeleteCertificate(ctx, gramTestAccount, gramTestRegion, cert.ARN); err != nil {
+				t.Errorf("DeleteCertificate %d: %v", n, err)
+			}
+		case n%2 == 0:
+			current, err := writer.GetCertificate(ctx, gramTestAccount, gramTestRegion, cert.ARN)
+			if err != nil {
+				t.Fatalf("GetCertificate %d: %v", n, err)
+			}
+			renamed := fmt.Sprintf("renamed-%03d.example.org", n)
+			current.Status = "ISSUED"
+			current.DomainName = renamed
+			current.SubjectAlternativeNames = []string{renamed}
+			if err := writer.UpdateCertificate(ctx, current); err != nil {
+				t.Errorf("UpdateCertificate %d: %v", n, err)
+			}
+		}
+	}
+	close(done)
+	for range nodes {
+		if err := <-indexErrs; err != nil {
+			t.Fatalf("indexDeferredGrams: %v", err)
+		}
+	}
+	for {
+		indexed, err := writer.indexDeferredGrams(ctx, 50)
+		if err != nil {
+			t.Fatalf("indexDeferredGrams: %v", err)
+		}
+		if indexed == 0 {
+			break
+		}
+	}
+
+	var orphans int
+	err := writer.reader.QueryRowContext(ctx, `SELECT count(*) FROM certificate_term_grams g
+		WHERE NOT EXISTS (SELECT 1 FROM certificate_search c WHERE c.id = g.id)`).Scan(&orphans)
+	if err != nil {
+		t.Fatalf("count orphan grams: %v", err)
+	}
+	if orphans != 0 {
+		t.Errorf("%d grams belong to deleted certificates", orphans)
+	}
+
+	for n, cert := range certs {
+		if n%3 == 1 {
+			continue
+		}
+		name := cert.DomainName
+		if n%2 == 0 {
+			name = fmt.Sprintf("renamed-%03d.example.org", n)
+		}
+		want := namesGrams([]searchTerm{{termCommonName, name}, {termDNSName, name}})
+		if got := storedGrams(t, writer, cert.ARN); !slices.Equal(got, want) {
+			t.Errorf("certificate %d: grams %v, want those of %s: %v", n, got, name, want)
+		}
+	}
+}
