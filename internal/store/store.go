@@ -311,6 +311,12 @@ type Store interface {
 	// and reports whether holder holds it afterwards.
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 
+	// KeepLease moves the end of holder's lease called name to until, and
+	// reports whether holder held it. A lease that is gone, such as one an
+	// approval ended, or that another holder took is left as it is, so an
+	// outside event that ended a lease is never undone.
+	KeepLease(ctx context.Context, name, holder string, until time.Time) (bool, error)
+
 	// ReleaseLease ends holder's lease called name; another holder's lease
 	// on it is left alone.
 	ReleaseLease(ctx context.Context, name, holder string) error

@@ -222,3 +222,37 @@ func TestRunClaimsPastAFullBatch(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// approvingAdvancer ends each certificate's lease through
+// UpdateCertificateAndEndLease while it advances it, as an e-mail approval
+// that arrives during a pass does, and then reports a due time an hour on.
+type approvingAdvancer struct {
+	countingAdvancer
+	st store.Store
+}
+
+func (a *approvingAdvancer) Advance(ctx context.Context, cert *store.Certificate) (time.Time, error) {
+	approved := *cert
+	if err := a.st.UpdateCertificateAndEndLease(ctx, &approved); err != nil {
+		return time.Time{}, err
+	}
+	return a.countingAdvancer.Advance(ctx, cert)
+}
+
+// TestAdvanceLeavesAnEndedLeaseEnded checks that a lease ended during an
+// advance stays ended, so the next pass takes the certificate again
+// instead of waiting until the due time the advance reported.
+func TestAdvanceLeavesAnEndedLeaseEnded(t *testing.T) {
+	st, clk := setup(t, 1)
+	advancer := &approvingAdvancer{countingAdvancer: countingAdvancer{due: clk.Now().Add(time.Hour), calls: map[string]int{}}, st: st}
+	w := newWorker(st, advancer, clk, "a")
+
+	for pass := 1; pass <= 2; pass++ {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatalf("RunOnce %d: %v", pass, err)
+		}
+		if got := advancer.total(); got != pass {
+			t.Fatalf("after pass %d the certificate was advanced %d times, want %d", pass, got, pass)
+		}
+	}
+}

@@ -162,6 +162,32 @@ func (s *Store) claimLease(ctx context.Context, tx *sql.Tx, name, holder string,
 	return changed == 1, nil
 }
 
+// KeepLease moves the end of holder's lease called name to until. Unlike
+// AcquireLease it never creates the lease, so a lease that an update ended
+// in its own transaction (UpdateCertificateAndEndLease) stays ended.
+func (s *Store) KeepLease(ctx context.Context, name, holder string, until time.Time) (bool, error) {
+	if until.IsZero() {
+		return false, fmt.Errorf("keep lease %q: the end time must be set", name)
+	}
+
+	var kept bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		result, err := s.exec(ctx, tx, `UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?`,
+			until.UnixNano(), name, holder)
+		if err != nil {
+			return err
+		}
+		changed, err := result.RowsAffected()
+		kept = changed == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("keep lease %q: %w", name, err)
+	}
+
+	return kept, nil
+}
+
 // ReleaseLease ends holder's lease called name. A lease that another holder
 // took over, or that is gone, is left as it is.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {

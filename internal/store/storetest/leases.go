@@ -157,6 +157,43 @@ func testLeases(t *testing.T, s store.Store) {
 	}
 }
 
+// testKeepLease checks that KeepLease extends only a lease the holder
+// still holds and never creates one.
+func testKeepLease(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	keep := func(holder string, until time.Time) bool {
+		t.Helper()
+		ok, err := s.KeepLease(ctx, "kept", holder, until)
+		if err != nil {
+			t.Fatalf("KeepLease(%s): %v", holder, err)
+		}
+		return ok
+	}
+
+	if keep("node-a", leaseNow.Add(time.Hour)) {
+		t.Errorf("KeepLease created a lease nobody held")
+	}
+	if ok, err := s.AcquireLease(ctx, "kept", "node-a", leaseNow, leaseNow.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("AcquireLease(node-a) = %v, %v; want true, nil", ok, err)
+	}
+	if keep("node-b", leaseNow.Add(time.Hour)) {
+		t.Errorf("node-b kept node-a's lease")
+	}
+	if !keep("node-a", leaseNow.Add(time.Hour)) {
+		t.Errorf("node-a could not keep its own lease")
+	}
+	if ok, err := s.AcquireLease(ctx, "kept", "node-b", leaseNow.Add(30*time.Minute), leaseNow.Add(time.Hour)); err != nil || ok {
+		t.Errorf("AcquireLease(node-b) half an hour on = %v, %v; want false, nil, since node-a kept the lease for an hour", ok, err)
+	}
+
+	if err := s.ReleaseLease(ctx, "kept", "node-a"); err != nil {
+		t.Fatalf("ReleaseLease: %v", err)
+	}
+	if keep("node-a", leaseNow.Add(time.Hour)) {
+		t.Errorf("KeepLease took again a lease that was released")
+	}
+}
+
 func testDeleteEndsLease(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	cert := newCertificate(account, region, 1)

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"claim pending certificates", testClaimPending},
 		{"claim race", testClaimRace},
 		{"lease acquire release", testLeases},
+		{"keep lease", testKeepLease},
 		{"delete ends lease", testDeleteEndsLease},
 		{"update ends lease", testUpdateEndsLease},
 		{"tag limit race", testTagLimitRace},
