@@ -31,6 +31,10 @@ var errChildUnavailable = errors.New("key generator child is not available")
 // errChildExited fails the requests in flight when the child exits.
 var errChildExited = errors.New("key generator child exited")
 
+// errChildStopping rejects a request to a child that is being stopped, so
+// the caller asks the next child instead.
+var errChildStopping = errors.New("key generator child is stopping")
+
 // childKey is a key the child generated: its PKCS #8 PEM, which the caller
 // clears once sealed, and its public key.
 type childKey struct {
@@ -66,11 +70,20 @@ func newChildGenerator(logger *slog.Logger) *childGenerator {
 // and none could be started, and an error wrapping errChildExited when
 // the child exited before it answered.
 func (g *childGenerator) generate(algorithm string) (childKey, error) {
-	process, err := g.running()
-	if err != nil {
-		return childKey{}, err
+	for {
+		process, err := g.running()
+		if err != nil {
+			return childKey{}, err
+		}
+		key, err := process.generate(algorithm)
+		if errors.Is(err, errChildStopping) {
+			// The pool stopped this child after the call found it, so the
+			// next call starts a new one.
+			g.forget(process)
+			continue
+		}
+		return key, err
 	}
-	return process.generate(algorithm)
 }
 
 // running returns the running child, starting one if none runs and no
@@ -107,6 +120,15 @@ func (g *childGenerator) stop() {
 
 	if process != nil {
 		process.stop()
+	}
+}
+
+// forget drops process if it is still the running child.
+func (g *childGenerator) forget(process *childProcess) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.process == process {
+		g.process = nil
 	}
 }
 
@@ -147,6 +169,10 @@ type childProcess struct {
 	owner     *childGenerator
 
 	writeMu sync.Mutex
+	// closed is set once requests is closed. Guarded by writeMu, so a
+	// request is either written before the close, and answered, or not
+	// written at all.
+	closed bool
 
 	mu sync.Mutex
 	// calls maps the id of each request in flight to the channel its
@@ -155,7 +181,9 @@ type childProcess struct {
 	nextID uint64
 	// ended is set once the child's responses ended, and every later
 	// request fails. Guarded by mu.
-	ended    error
+	ended error
+	// stopping is set once stop began, so the exit that follows is
+	// expected and later requests go to the next child. Guarded by mu.
 	stopping bool
 
 	// exitDone is closed once the child was waited for.
@@ -247,6 +275,10 @@ func (c *childProcess) pid() int {
 // generate sends one request and waits for its response.
 func (c *childProcess) generate(algorithm string) (childKey, error) {
 	c.mu.Lock()
+	if c.stopping {
+		c.mu.Unlock()
+		return childKey{}, errChildStopping
+	}
 	if c.ended != nil {
 		c.mu.Unlock()
 		return childKey{}, c.ended
@@ -261,6 +293,9 @@ func (c *childProcess) generate(algorithm string) (childKey, error) {
 		c.mu.Lock()
 		delete(c.calls, id)
 		c.mu.Unlock()
+		if errors.Is(err, errChildStopping) {
+			return childKey{}, err
+		}
 		return childKey{}, fmt.Errorf("send a %s key request to the key generator child: %w: %w", algorithm, errChildExited, err)
 	}
 
@@ -275,8 +310,22 @@ func (c *childProcess) send(request keyRequest) error {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	if c.closed {
+		return errChildStopping
+	}
 	_, err = c.requests.Write(frame)
 	return err
+}
+
+// closeRequests closes the request pipe, so the child answers the requests
+// it read and exits.
+func (c *childProcess) closeRequests() {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if !c.closed {
+		c.closed = true
+		c.requests.Close()
+	}
 }
 
 // readResponses hands each response to the request of its id until the
@@ -296,7 +345,6 @@ func (c *childProcess) readResponses() {
 		}
 	}
 	c.responses.Close()
-	c.requests.Close()
 
 	// A child that sent a broken frame may still run, so it is killed
 	// before the wait.
@@ -314,6 +362,7 @@ func (c *childProcess) readResponses() {
 		c.owner.exited(c, errors.Join(waitErr, ignoreEOF(readErr)))
 	}
 
+	c.closeRequests()
 	c.mu.Lock()
 	c.ended = errChildExited
 	for id, result := range c.calls {
@@ -362,14 +411,15 @@ func parseResponse(response keyResponse) keyResult {
 	return keyResult{key: childKey{pem: response.pem, public: public}}
 }
 
-// stop closes the request pipe, which makes the child exit, and waits for
-// it. A child that does not exit within childStopTimeout is killed.
+// stop closes the request pipe, which makes the child answer the requests
+// it read and exit, and waits for it. A child that does not exit within
+// childStopTimeout is killed, which fails the requests left.
 func (c *childProcess) stop() {
 	c.mu.Lock()
 	c.stopping = true
 	c.mu.Unlock()
 
-	c.requests.Close()
+	c.closeRequests()
 	select {
 	case <-c.exitDone:
 	case <-time.After(childStopTimeout):

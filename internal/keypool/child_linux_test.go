@@ -349,3 +349,43 @@ func TestMalformedResponsesAreRejected(t *testing.T) {
 		t.Fatalf("readFrame of a cut frame = %v, want io.ErrUnexpectedEOF", err)
 	}
 }
+
+func TestRequestDuringStopIsAnswered(t *testing.T) {
+	generator := newChildGenerator(testLogger(t))
+	t.Cleanup(generator.stop)
+	if _, err := generator.generate(issuance.ECP256); err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	generator.mu.Lock()
+	process := generator.process
+	generator.mu.Unlock()
+
+	generated := make(chan error, 1)
+	go func() {
+		key, err := generator.generate(issuance.RSA2048)
+		clear(key.pem)
+		generated <- err
+	}()
+	waitFor(t, "request in flight", 10*time.Second, func() bool {
+		process.mu.Lock()
+		defer process.mu.Unlock()
+		return len(process.calls) == 1
+	})
+	generator.stop()
+	if err := <-generated; err != nil {
+		t.Fatalf("request sent before the stop = %v, want a key", err)
+	}
+
+	// A call that still holds the stopped child moves on to a new one.
+	key, err := process.generate(issuance.ECP256)
+	if !errors.Is(err, errChildStopping) {
+		t.Fatalf("stopped child's generate = %v, want errChildStopping", err)
+	}
+	clear(key.pem)
+	if _, err := generator.generate(issuance.ECP256); err != nil {
+		t.Fatalf("generate after the stop: %v", err)
+	}
+	if starts := generator.startCount(); starts != 2 {
+		t.Fatalf("generator started %d children, want 2", starts)
+	}
+}

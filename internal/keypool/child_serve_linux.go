@@ -46,19 +46,21 @@ func init() {
 }
 
 // serveKeyRequests generates a key for each request, each in a goroutine
-// of its own, and writes the responses in the order they finish. It
-// returns nil when the parent closes requests, without waiting for keys
-// still being generated, because the parent closes it only once it wants
-// no more keys.
+// of its own, and writes the responses in the order they finish. Once the
+// parent closes requests, it answers the requests it read and returns nil.
+// The parent may have sent a request just before it closed the pipe, and
+// that request gets its key.
 func serveKeyRequests(requests io.Reader, responses io.Writer) error {
 	var (
 		writeMu  sync.Mutex
 		writeErr error
 		slots    = make(chan struct{}, maxChildRequests)
+		inFlight sync.WaitGroup
 	)
 	for {
 		payload, err := readFrame(requests)
 		if err == io.EOF {
+			inFlight.Wait()
 			return nil
 		}
 		if err != nil {
@@ -70,7 +72,7 @@ func serveKeyRequests(requests io.Reader, responses io.Writer) error {
 		}
 
 		slots <- struct{}{}
-		go func() {
+		inFlight.Go(func() {
 			defer func() { <-slots }()
 			response := generateForParent(request)
 			frame, err := encodeResponse(response)
@@ -91,7 +93,7 @@ func serveKeyRequests(requests io.Reader, responses io.Writer) error {
 				logger.Error("key generator child failed to write a key", "pid", os.Getpid(), "error", writeErr)
 				os.Exit(1)
 			}
-		}()
+		})
 	}
 }
 

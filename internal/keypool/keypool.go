@@ -1,7 +1,15 @@
 // Package keypool keeps private keys for new certificates ready before they
 // are needed. Generating an RSA-2048 key takes tens of milliseconds of one
-// core, so the pool generates keys in the background, on threads of the
-// lowest priority, and issuance takes a finished one.
+// core, so the pool generates keys in the background at the lowest
+// priority, and issuance takes a finished one.
+//
+// On Linux the keys are generated in a child process: this same executable,
+// started from a thread of nice 19, so that every thread of the child runs
+// at nice 19 and the kernel alone shares the cores between generation and
+// requests. The child runs only while the pool has keys to generate. It
+// sends each key back over a pipe, and the pool seals it at once. Where no
+// child runs, or on other systems, the pool generates keys in its own
+// process.
 //
 // The pool keeps each key sealed with the master keyring, as the store holds
 // every other private key, and opens it only when it hands the key out. The
