@@ -33,13 +33,13 @@ const (
 	keyFailed    byte = 2
 )
 
-// keyRequest asks the child for one key.
+// keyRequest requests one key from the child.
 type keyRequest struct {
 	id        uint64
 	algorithm string
 }
 
-// keyResponse is the child's answer to the request of the same id: a key
+// keyResponse is the child's response to the request of the same id: a key
 // (pem and publicDER) or, when err is set, the reason there is none.
 type keyResponse struct {
 	id        uint64

@@ -163,7 +163,7 @@ func TestChildStopsWhenPoolIsFull(t *testing.T) {
 }
 
 func TestKilledChildIsReplaced(t *testing.T) {
-	// The closed gate holds the generators after the child answered, so
+	// The closed gate holds the generators after the child sent their keys, so
 	// the child stays up, idle, until the test kills it.
 	gate := make(chan struct{})
 	pool := startPool(t, Options{Sizes: map[string]int{issuance.ECP256: 2}, Generators: 2, Sealer: gatedSeal{testKeyring(t), gate}})

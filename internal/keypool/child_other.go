@@ -17,8 +17,8 @@ type childKey struct {
 	public crypto.PublicKey
 }
 
-// childGenerator stands in for the key generator child on systems where
-// this package does not start one.
+// childGenerator replaces the key generator child on systems where this
+// package does not start one.
 type childGenerator struct{}
 
 func newChildGenerator(*slog.Logger) *childGenerator { return &childGenerator{} }

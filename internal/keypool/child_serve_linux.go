@@ -24,7 +24,7 @@ const (
 )
 
 // maxChildRequests bounds the keys the child generates at once. The pool
-// asks for at most Options.Generators keys at once, so only a broken parent
+// requests at most Options.Generators keys at once, so only a broken parent
 // reaches this.
 const maxChildRequests = 256
 
@@ -47,7 +47,7 @@ func init() {
 
 // serveKeyRequests generates a key for each request, each in a goroutine
 // of its own, and writes the responses in the order they finish. Once the
-// parent closes requests, it answers the requests it read and returns nil.
+// parent closes requests, it responds to the requests it read and returns nil.
 // The parent may have sent a request just before it closed the pipe, and
 // that request gets its key.
 func serveKeyRequests(requests io.Reader, responses io.Writer) error {

@@ -3,9 +3,9 @@
 // core, so the pool generates keys in the background at the lowest
 // priority, and issuance takes a finished one.
 //
-// On Linux the keys are generated in a child process: this same executable,
-// started from a thread of nice 19, so that every thread of the child runs
-// at nice 19 and the kernel alone shares the cores between generation and
+// On Linux the keys are generated in a child process, this same executable
+// started from a thread of nice 19. Every thread of the child inherits nice
+// 19, so the kernel alone shares the cores between generation and
 // requests. The child runs only while the pool has keys to generate. It
 // sends each key back over a pipe, and the pool seals it at once. Where no
 // child runs, or on other systems, the pool generates keys in its own
