@@ -373,9 +373,9 @@ func (c *childProcess) readResponses() {
 	close(c.exitDone)
 }
 
-// deliver decodes one response and hands it to its request. The key's
-// bytes in payload are cleared once parsed, because the caller only needs
-// the copy it seals.
+// deliver decodes one response and hands it to its request. A payload
+// that reaches no request is cleared here. Otherwise the caller of
+// generate clears the key once it sealed it.
 func (c *childProcess) deliver(payload []byte) error {
 	response, err := decodeResponse(payload)
 	if err != nil {
