@@ -161,8 +161,9 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 }
 
 // addGeneratorProcessors raises GOMAXPROCS by one per key pool generator.
-// Generators run on threads of the lowest priority, but each still holds a
-// Go processor while it generates. The extra processors let request
+// A key generated in this process, which happens where the pool has no key
+// generator child, holds a Go processor while it is generated, even on a
+// thread of the lowest priority. The extra processors let request
 // goroutines run while every generator is busy, and the kernel then gives
 // their threads the cores first. The generator count is fixed beforehand,
 // so it stays one per core.

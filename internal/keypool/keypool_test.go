@@ -37,6 +37,13 @@ func startPool(t *testing.T, options Options) *Pool {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	runPool(t, pool)
+	return pool
+}
+
+// runPool runs pool until the test ends.
+func runPool(t *testing.T, pool *Pool) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -50,7 +57,6 @@ func startPool(t *testing.T, options Options) *Pool {
 	for !pool.isRunning() {
 		time.Sleep(time.Millisecond)
 	}
-	return pool
 }
 
 // waitFull waits until the pool holds want keys of algorithm.
@@ -339,21 +345,23 @@ func TestAwaitedKeyIsUrgent(t *testing.T) {
 	}
 }
 
-func TestUrgentKeyIsSealed(t *testing.T) {
+func TestInProcessKeyIsSealed(t *testing.T) {
 	keyring := testKeyring(t)
 	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 1}, Sealer: keyring})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	key, err := pool.generateUrgent(issuance.ECP256)
-	if err != nil {
-		t.Fatalf("generateUrgent: %v", err)
-	}
-	if bytes.Contains(key.sealed, []byte("PRIVATE KEY")) {
-		t.Fatal("urgent key is held as plaintext PEM")
-	}
-	if _, err := keyring.Open(key.recordID, key.sealed); err != nil {
-		t.Fatalf("urgent key does not open under its record id: %v", err)
+	for _, urgent := range []bool{false, true} {
+		key, err := pool.generateInProcess(issuance.ECP256, urgent)
+		if err != nil {
+			t.Fatalf("generateInProcess(urgent=%v): %v", urgent, err)
+		}
+		if bytes.Contains(key.sealed, []byte("PRIVATE KEY")) {
+			t.Fatalf("key generated with urgent=%v is held as plaintext PEM", urgent)
+		}
+		if _, err := keyring.Open(key.recordID, key.sealed); err != nil {
+			t.Fatalf("key generated with urgent=%v does not open under its record id: %v", urgent, err)
+		}
 	}
 }
 
