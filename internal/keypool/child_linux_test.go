@@ -389,3 +389,82 @@ func TestRequestDuringStopIsAnswered(t *testing.T) {
 		t.Fatalf("generator started %d children, want 2", starts)
 	}
 }
+
+// TestStoppedChildIsKilled stops the child with SIGSTOP while it holds a
+// request. The request must fail within the response timeout, and the
+// child must be killed.
+func TestStoppedChildIsKilled(t *testing.T) {
+	generator := newChildGenerator(testLogger(t))
+	generator.responseTimeout = 300 * time.Millisecond
+	t.Cleanup(generator.stop)
+	if _, err := generator.generate(issuance.ECP256); err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	pid := generator.pid()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop child: %v", err)
+	}
+
+	failed := make(chan error, 1)
+	go func() {
+		_, err := generator.generate(issuance.ECP256)
+		failed <- err
+	}()
+	select {
+	case err := <-failed:
+		if !errors.Is(err, errChildExited) {
+			t.Fatalf("generate from a stopped child = %v, want an error wrapping errChildExited", err)
+		}
+	case <-time.After(10 * time.Second):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("request to a stopped child still waits after 10 s")
+	}
+	waitFor(t, "stopped child killed", 10*time.Second, func() bool { return processGone(pid) })
+}
+
+// TestRunEndKillsStoppedChild cancels Run while the child is stopped with
+// SIGSTOP. Run must return, after childStopTimeout, with the child gone.
+func TestRunEndKillsStoppedChild(t *testing.T) {
+	pool, err := New(Options{Sizes: map[string]int{issuance.RSA4096: 4}, Sealer: testKeyring(t)})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pool.Run(ctx)
+	}()
+
+	var pid int
+	waitFor(t, "child started", 10*time.Second, func() bool { pid = pool.child.pid(); return pid != 0 })
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop child: %v", err)
+	}
+	cancel()
+
+	select {
+	case <-done:
+	case <-time.After(childStopTimeout + 10*time.Second):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("Run did not return after its context ended while the child was stopped")
+	}
+	if !processGone(pid) {
+		t.Fatalf("child %d still exists after Run returned", pid)
+	}
+}
+
+func TestChildRequestedOnlyByParent(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	if childRequested() {
+		t.Error("childRequested with a value that names no parent = true, want false")
+	}
+	if _, ok := os.LookupEnv(childEnv); ok {
+		t.Errorf("%s is still set after it named another process", childEnv)
+	}
+
+	t.Setenv(childEnv, strconv.Itoa(os.Getppid()))
+	if !childRequested() {
+		t.Error("childRequested with the parent's process id = false, want true")
+	}
+}

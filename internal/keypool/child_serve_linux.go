@@ -6,14 +6,19 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"strconv"
 	"sync"
+	"syscall"
 
 	"github.com/openacm/openacm/internal/issuance"
 )
 
-// childEnv, set to "1" in the environment of a process, makes this package
-// serve key requests on the child's pipes and exit before main runs. The
-// pool sets it only in the child's environment, never in its own.
+// childEnv, set to the process id of a process's parent, makes this
+// package serve key requests on the child's pipes and exit before main
+// runs. The pool sets it only in the child's environment, never in its own.
+// A value that names another process, such as one left in a shell's
+// environment, is removed and ignored.
 const childEnv = "OPENACM_KEYPOOL_CHILD"
 
 // File descriptors of the child's pipes, as cmd.ExtraFiles places them.
@@ -32,9 +37,14 @@ const maxChildRequests = 256
 // started it. Doing it here works in any executable that links this
 // package, test binaries too, without a change to its main package.
 func init() {
-	if os.Getenv(childEnv) != "1" {
+	if !childRequested() {
 		return
 	}
+
+	// The child exits when its request pipe closes, so it leaves signals
+	// such as Ctrl-C, which reach the whole process group, to the server.
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+
 	requests := os.NewFile(childRequestsFD, "key requests")
 	responses := os.NewFile(childResponsesFD, "key responses")
 	if err := serveKeyRequests(requests, responses); err != nil {
@@ -43,6 +53,20 @@ func init() {
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// childRequested reports whether this process's parent started it as the
+// key generator child. It removes a childEnv that names another process.
+func childRequested() bool {
+	parent, ok := os.LookupEnv(childEnv)
+	if !ok {
+		return false
+	}
+	if parent != strconv.Itoa(os.Getppid()) {
+		os.Unsetenv(childEnv)
+		return false
+	}
+	return true
 }
 
 // serveKeyRequests generates a key for each request, each in a goroutine

@@ -324,13 +324,18 @@ func (p *Pool) Run(ctx context.Context) {
 	p.logger.Info("key pool started", "sizes", p.options.Sizes,
 		"generators", p.options.Generators, "busy_generators", p.options.BusyGenerators)
 
+	childStopped := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		defer close(childStopped)
 		p.mu.Lock()
 		p.running = false
 		p.changed.Broadcast()
 		p.mu.Unlock()
+		// Generators wait for the child's keys, so the child stops
+		// before the wait for them below. stop kills a child that does
+		// not exit, and that fails the requests it holds.
+		p.child.stop()
 	})
-	defer stop()
 
 	var group sync.WaitGroup
 	group.Go(func() { p.recheckWhileBusy(ctx) })
@@ -338,6 +343,11 @@ func (p *Pool) Run(ctx context.Context) {
 		group.Go(p.generate)
 	}
 	group.Wait()
+	if !stop() {
+		<-childStopped
+	}
+	// A generator that retried during the stop above may have started
+	// another child.
 	p.child.stop()
 	p.logger.Info("key pool stopped", "generated", p.generated.Load(), "taken", p.taken.Load(),
 		"generated_inline", p.inline.Load(), "generated_by_child", p.fromChild.Load())
