@@ -192,15 +192,22 @@ func TestKilledChildIsReplaced(t *testing.T) {
 	})
 }
 
-func TestKilledChildFailsRequestInFlight(t *testing.T) {
+// runningChild returns a generator whose child has generated one key, and
+// that child.
+func runningChild(t *testing.T) (*childGenerator, *childProcess) {
+	t.Helper()
 	generator := newChildGenerator(testLogger(t))
 	t.Cleanup(generator.stop)
 	if _, err := generator.generate(issuance.ECP256); err != nil {
 		t.Fatalf("generate: %v", err)
 	}
 	generator.mu.Lock()
-	process := generator.process
-	generator.mu.Unlock()
+	defer generator.mu.Unlock()
+	return generator, generator.process
+}
+
+func TestKilledChildFailsRequestInFlight(t *testing.T) {
+	generator, process := runningChild(t)
 
 	// An RSA-4096 key at nice 19 takes far longer than the kill below.
 	failed := make(chan error, 1)
@@ -351,14 +358,7 @@ func TestMalformedResponsesAreRejected(t *testing.T) {
 }
 
 func TestRequestDuringStopIsAnswered(t *testing.T) {
-	generator := newChildGenerator(testLogger(t))
-	t.Cleanup(generator.stop)
-	if _, err := generator.generate(issuance.ECP256); err != nil {
-		t.Fatalf("generate: %v", err)
-	}
-	generator.mu.Lock()
-	process := generator.process
-	generator.mu.Unlock()
+	generator, process := runningChild(t)
 
 	generated := make(chan error, 1)
 	go func() {
