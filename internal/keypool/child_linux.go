@@ -1,6 +1,7 @@
 package keypool
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"errors"
@@ -223,7 +224,7 @@ func startChildProcess(owner *childGenerator) (*childProcess, error) {
 
 	cmd := exec.Command(executable)
 	cmd.Env = append(environWithout(childEnv), childEnv+"="+strconv.Itoa(os.Getpid()))
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = &childOutput{logger: owner.logger}
 	cmd.ExtraFiles = []*os.File{requestsRead, responsesWrite}
 	err = startAtLowestPriority(cmd)
 
@@ -457,4 +458,34 @@ func ignoreEOF(err error) error {
 		return nil
 	}
 	return err
+}
+
+// maxChildOutputLine is the longest line of the child's stderr that
+// childOutput logs as one record. A longer line is logged in parts.
+const maxChildOutputLine = 4096
+
+// childOutput logs each line the child writes to its stderr, such as an
+// error before it exits or a Go runtime crash, through the server's logger,
+// so those lines follow the server's log format.
+type childOutput struct {
+	logger  *slog.Logger
+	pending []byte
+}
+
+func (o *childOutput) Write(p []byte) (int, error) {
+	o.pending = append(o.pending, p...)
+	for {
+		end := bytes.IndexByte(o.pending, '\n')
+		if end < 0 && len(o.pending) < maxChildOutputLine {
+			return len(p), nil
+		}
+		if end < 0 || end > maxChildOutputLine {
+			end = maxChildOutputLine
+		}
+		o.logger.Error("key generator child wrote to stderr", "line", string(o.pending[:end]))
+		if end < len(o.pending) && o.pending[end] == '\n' {
+			end++
+		}
+		o.pending = append(o.pending[:0], o.pending[end:]...)
+	}
 }

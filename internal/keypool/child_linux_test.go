@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -466,5 +468,32 @@ func TestChildRequestedOnlyByParent(t *testing.T) {
 	t.Setenv(childEnv, strconv.Itoa(os.Getppid()))
 	if !childRequested() {
 		t.Error("childRequested with the parent's process id = false, want true")
+	}
+}
+
+func TestChildOutputLogsLines(t *testing.T) {
+	var logs bytes.Buffer
+	output := &childOutput{logger: slog.New(slog.NewJSONHandler(&logs, nil))}
+
+	for _, chunk := range []string{"first li", "ne\nsecond line\n", strings.Repeat("x", maxChildOutputLine+10)} {
+		if n, err := output.Write([]byte(chunk)); err != nil || n != len(chunk) {
+			t.Fatalf("Write(%d bytes) = %d, %v", len(chunk), n, err)
+		}
+	}
+
+	var lines []string
+	for _, record := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var entry struct{ Line string }
+		if err := json.Unmarshal([]byte(record), &entry); err != nil {
+			t.Fatalf("log record %q: %v", record, err)
+		}
+		lines = append(lines, entry.Line)
+	}
+	want := []string{"first line", "second line", strings.Repeat("x", maxChildOutputLine)}
+	if !slices.Equal(lines, want) {
+		t.Errorf("logged lines = %q, want %q", lines, want)
+	}
+	if got := string(output.pending); got != strings.Repeat("x", 10) {
+		t.Errorf("pending output = %q, want the 10 bytes past the limit", got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -48,8 +47,8 @@ func init() {
 	requests := os.NewFile(childRequestsFD, "key requests")
 	responses := os.NewFile(childResponsesFD, "key responses")
 	if err := serveKeyRequests(requests, responses); err != nil {
-		logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-		logger.Error("key generator child stopped on an error", "pid", os.Getpid(), "error", err)
+		// The server logs each line of this stderr in its own format.
+		fmt.Fprintf(os.Stderr, "key generator child %d stopped on an error: %v\n", os.Getpid(), err)
 		os.Exit(1)
 	}
 	os.Exit(0)
@@ -113,8 +112,7 @@ func serveKeyRequests(requests io.Reader, responses io.Writer) error {
 			clear(frame)
 			if writeErr != nil {
 				// The parent is gone or broke the pipe, so no later response can arrive.
-				logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-				logger.Error("key generator child failed to write a key", "pid", os.Getpid(), "error", writeErr)
+				fmt.Fprintf(os.Stderr, "key generator child %d failed to write a key: %v\n", os.Getpid(), writeErr)
 				os.Exit(1)
 			}
 		})
