@@ -239,13 +239,13 @@ func TestKilledChildFailsRequestInFlight(t *testing.T) {
 	}
 }
 
-func TestRunEndStopsChild(t *testing.T) {
-	gate := make(chan struct{})
-	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 2}, Sealer: gatedSeal{testKeyring(t), gate}})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+// runUntilChildStarts runs pool until its child has started. It returns
+// the function that ends Run, a channel closed once Run returned, and the
+// child's process id.
+func runUntilChildStarts(t *testing.T, pool *Pool) (context.CancelFunc, <-chan struct{}, int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -254,6 +254,16 @@ func TestRunEndStopsChild(t *testing.T) {
 
 	var pid int
 	waitFor(t, "child started", 10*time.Second, func() bool { pid = pool.child.pid(); return pid != 0 })
+	return cancel, done, pid
+}
+
+func TestRunEndStopsChild(t *testing.T) {
+	gate := make(chan struct{})
+	pool, err := New(Options{Sizes: map[string]int{issuance.ECP256: 2}, Sealer: gatedSeal{testKeyring(t), gate}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	cancel, done, pid := runUntilChildStarts(t, pool)
 	cancel()
 	close(gate)
 	<-done
@@ -431,15 +441,7 @@ func TestRunEndKillsStoppedChild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pool.Run(ctx)
-	}()
-
-	var pid int
-	waitFor(t, "child started", 10*time.Second, func() bool { pid = pool.child.pid(); return pid != 0 })
+	cancel, done, pid := runUntilChildStarts(t, pool)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatalf("stop child: %v", err)
 	}

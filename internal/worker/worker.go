@@ -353,14 +353,14 @@ func (w *Worker) advance(ctx context.Context, cert *store.Certificate) time.Time
 		return due
 	}
 
-	// The lease is kept, never taken again: an approval or resend that ran
-	// during this advance ended it in its own update, and taking it again
-	// would hide that change from every claim until due.
-	held, err := w.store.KeepLease(ctx, lease, w.options.Holder, due)
+	// The lease is extended, never taken again. An approval or resend that
+	// ran during this advance ended it in its own update, and taking it
+	// again would hide that change from every claim until due.
+	extended, err := w.store.KeepLease(ctx, lease, w.options.Holder, due)
 	switch {
 	case err != nil:
 		w.logger.Warn("keeping certificate lease failed; another node may look at it early", "arn", cert.ARN, "error", err)
-	case !held:
+	case !extended:
 		w.logger.Info("certificate lease ended during advance; the next claim takes the certificate again",
 			"arn", cert.ARN, "lease", w.options.Lease)
 	}

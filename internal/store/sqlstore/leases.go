@@ -170,7 +170,7 @@ func (s *Store) KeepLease(ctx context.Context, name, holder string, until time.T
 		return false, fmt.Errorf("keep lease %q: the end time must be set", name)
 	}
 
-	var kept bool
+	var extended bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		result, err := s.exec(ctx, tx, `UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?`,
 			until.UnixNano(), name, holder)
@@ -178,14 +178,14 @@ func (s *Store) KeepLease(ctx context.Context, name, holder string, until time.T
 			return err
 		}
 		changed, err := result.RowsAffected()
-		kept = changed == 1
+		extended = changed == 1
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("keep lease %q: %w", name, err)
 	}
 
-	return kept, nil
+	return extended, nil
 }
 
 // ReleaseLease ends holder's lease called name. A lease that another holder

@@ -58,8 +58,8 @@ func (s *Store) writeSearchIndex(ctx context.Context, tx *sql.Tx, cert *store.Ce
 	if err != nil {
 		return err
 	}
-	// Deferred grams stay deferred: the gram indexer writes the grams of
-	// the terms stored when it gets to the certificate.
+	// Deferred grams stay deferred. The gram indexer writes the grams of
+	// the terms stored when it reaches the certificate.
 	return s.replaceTerms(ctx, tx, id, oldTerms, searchTerms(cert, cn), !deferred, !deferred)
 }
 
@@ -132,10 +132,10 @@ func (s *Store) updateSearchRow(ctx context.Context, tx *sql.Tx, id int64, old, 
 const deferGramsStatus = "PENDING_VALIDATION"
 
 // gramsDeferred reports whether the grams of certificate id are deferred.
-// In PostgreSQL it locks the list row until tx ends, so the gram indexer
-// of another transaction either has written the grams and removed the row
-// before this update reads the terms, or waits for this update and reads
-// the terms it leaves.
+// In PostgreSQL it locks the list row until tx ends. A gram indexer in
+// another transaction has then either written the grams and removed the
+// row before this update reads the terms, or it waits for this update and
+// reads the terms this update leaves.
 func (s *Store) gramsDeferred(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
 	var marker int
 	err := s.queryRowTx(ctx, tx, `SELECT 1 FROM certificate_grams_deferred WHERE id = ?`+s.dialect.lockRow, id).Scan(&marker)
@@ -356,8 +356,8 @@ func (s *Store) deleteSearchRows(ctx context.Context, tx *sql.Tx, account, regio
 		return fmt.Errorf("look up search row: %w", err)
 	}
 
-	// The list row goes first: in PostgreSQL this waits for a gram indexer
-	// that holds it, so the grams it writes are there to be deleted below.
+	// The list row goes first. In PostgreSQL this waits for a gram indexer
+	// that holds the row, so the grams it writes are deleted below.
 	if _, err := s.exec(ctx, tx, `DELETE FROM certificate_grams_deferred WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete deferred grams: %w", err)
 	}
