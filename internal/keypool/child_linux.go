@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +29,7 @@ const childStopTimeout = 5 * time.Second
 
 // childResponseTimeout is how long a request waits for its key before the
 // child is killed. An RSA-4096 key takes seconds of one core, and a child
-// at nice 19 on busy cores gets little of it, so the bound is generous.
+// at the lowest priority on busy cores gets little of it, so the bound is generous.
 const childResponseTimeout = time.Minute
 
 // errChildUnavailable means no child runs and none may be started now, so
@@ -53,12 +54,15 @@ type childKey struct {
 // executable whose threads all run at the lowest priority. Keys generated
 // there compete with the server's requests only through the kernel's
 // scheduler, which gives the requests the cores first, and no thread of
-// the server's own Go runtime has to run at nice 19 for them.
+// the server's own Go runtime has to run at the lowest priority for them.
 type childGenerator struct {
 	logger     *slog.Logger
 	retryDelay time.Duration
 	// responseTimeout is childResponseTimeout, shorter in tests.
 	responseTimeout time.Duration
+	// policyWarned is set once setting SCHED_IDLE failed, so the warning
+	// is logged once.
+	policyWarned atomic.Bool
 
 	mu sync.Mutex
 	// process is the running child, or nil. Guarded by mu.
@@ -226,7 +230,7 @@ func startChildProcess(owner *childGenerator) (*childProcess, error) {
 	cmd.Env = append(environWithout(childEnv), childEnv+"="+strconv.Itoa(os.Getpid()))
 	cmd.Stderr = &childOutput{logger: owner.logger}
 	cmd.ExtraFiles = []*os.File{requestsRead, responsesWrite}
-	err = startAtLowestPriority(cmd)
+	err = owner.startAtLowestPriority(cmd)
 
 	// The child holds its own copies of these ends. Closing ours makes a
 	// read of responses end when the child exits.
@@ -250,16 +254,22 @@ func startChildProcess(owner *childGenerator) (*childProcess, error) {
 	return process, nil
 }
 
-// startAtLowestPriority starts cmd from a thread of nice 19, so the child
-// and every thread its Go runtime creates inherit that nice value from
-// their first instruction. The thread is never unlocked, so it exits with
-// its goroutine and no other goroutine runs at its priority.
-func startAtLowestPriority(cmd *exec.Cmd) error {
+// startAtLowestPriority starts cmd from a thread of nice 19 in the
+// SCHED_IDLE policy, so the child and every thread its Go runtime creates
+// inherit both from their first instruction. The thread is never
+// unlocked, so it exits with its goroutine and no other goroutine runs at
+// its priority. Where the policy cannot be set, the child still starts at
+// nice 19, which shares the cores almost the same way, and the first such
+// failure is logged.
+func (g *childGenerator) startAtLowestPriority(cmd *exec.Cmd) error {
 	started := make(chan error, 1)
 	go func() {
 		if err := lowerThreadPriority(); err != nil {
 			started <- fmt.Errorf("lower the priority of the thread that starts the child: %w", err)
 			return
+		}
+		if err := idleThreadPolicy(); err != nil && !g.policyWarned.Swap(true) {
+			g.logger.Warn("setting SCHED_IDLE for the key generator child failed; it runs at nice 19 only", "error", err)
 		}
 		started <- cmd.Start()
 	}()

@@ -43,16 +43,23 @@ func processGone(pid int) bool {
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
-// threadNiceValues returns the nice value of each thread of pid, by
-// thread id, from field 19 of /proc/PID/task/TID/stat.
-func threadNiceValues(t *testing.T, pid int) map[int]int {
+// threadSchedule is how the kernel schedules one thread.
+type threadSchedule struct {
+	nice   int
+	policy int
+}
+
+// threadSchedules returns the nice value and scheduling policy of each
+// thread of pid, by thread id, from fields 19 and 41 of
+// /proc/PID/task/TID/stat.
+func threadSchedules(t *testing.T, pid int) map[int]threadSchedule {
 	t.Helper()
 	taskDir := filepath.Join("/proc", strconv.Itoa(pid), "task")
 	entries, err := os.ReadDir(taskDir)
 	if err != nil {
 		t.Fatalf("list the threads of child %d: %v", pid, err)
 	}
-	nice := map[int]int{}
+	schedules := map[int]threadSchedule{}
 	for _, entry := range entries {
 		tid, err := strconv.Atoi(entry.Name())
 		if err != nil {
@@ -65,16 +72,17 @@ func threadNiceValues(t *testing.T, pid int) map[int]int {
 		// The command name in field 2 may hold spaces, so fields are
 		// counted from its closing parenthesis, which ends field 2.
 		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 17 {
-			t.Fatalf("stat of thread %d has %d fields after the name, want at least 17: %q", tid, len(fields), stat)
+		if len(fields) < 39 {
+			t.Fatalf("stat of thread %d has %d fields after the name, want at least 39: %q", tid, len(fields), stat)
 		}
-		value, err := strconv.Atoi(fields[16])
-		if err != nil {
-			t.Fatalf("nice field of thread %d is %q: %v", tid, fields[16], err)
+		nice, niceErr := strconv.Atoi(fields[16])
+		policy, policyErr := strconv.Atoi(fields[38])
+		if err := errors.Join(niceErr, policyErr); err != nil {
+			t.Fatalf("nice or policy field of thread %d is not a number: %v", tid, err)
 		}
-		nice[tid] = value
+		schedules[tid] = threadSchedule{nice: nice, policy: policy}
 	}
-	return nice
+	return schedules
 }
 
 func TestChildGeneratesPooledKeys(t *testing.T) {
@@ -126,17 +134,19 @@ func TestChildThreadsRunAtLowestPriority(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("no child runs after generating keys")
 	}
-	nice := threadNiceValues(t, pid)
-	if len(nice) < 2 {
-		t.Fatalf("child %d has %d threads, want the several a Go runtime starts", pid, len(nice))
+	schedules := threadSchedules(t, pid)
+	if len(schedules) < 2 {
+		t.Fatalf("child %d has %d threads, want the several a Go runtime starts", pid, len(schedules))
 	}
-	for tid, value := range nice {
-		if value != generatorNice {
-			t.Errorf("thread %d of child %d runs at nice %d, want %d", tid, pid, value, generatorNice)
+	for tid, schedule := range schedules {
+		if schedule.nice != generatorNice || schedule.policy != schedIdle {
+			t.Errorf("thread %d of child %d runs at nice %d in policy %d, want nice %d in SCHED_IDLE (%d)",
+				tid, pid, schedule.nice, schedule.policy, generatorNice, schedIdle)
 		}
 	}
-	if own := threadNiceValues(t, os.Getpid())[syscall.Gettid()]; own == generatorNice {
-		t.Error("the test's own thread runs at nice 19 after starting the child")
+	own := threadSchedules(t, os.Getpid())[syscall.Gettid()]
+	if own.nice == generatorNice || own.policy == schedIdle {
+		t.Errorf("the test's own thread runs at nice %d in policy %d after starting the child, want its own unchanged", own.nice, own.policy)
 	}
 }
 

@@ -4,9 +4,9 @@
 // priority, and issuance takes a finished one.
 //
 // On Linux the keys are generated in a child process, this same executable
-// started from a thread of nice 19. Every thread of the child inherits nice
-// 19, so the kernel alone shares the cores between generation and
-// requests. The child runs only while the pool has keys to generate. It
+// started from a thread of nice 19 in the SCHED_IDLE policy. Every thread
+// of the child inherits both, so the kernel alone shares the cores between
+// generation and requests. The child runs only while the pool has keys to generate. It
 // sends each key back over a pipe, and the pool seals it at once. Where no
 // child runs, or on other systems, the pool generates keys in its own
 // process.
@@ -403,14 +403,15 @@ func (p *Pool) generate() {
 
 // generateKey generates a sealed key of algorithm, in the key generator
 // child where one runs or can be started. The child's threads all run at
-// nice 19, urgent keys too, so requests get the cores first and only the
-// kernel decides how the rest is shared. Without a child, the key is
-// generated in this process (see generateInProcess). A child that exits
-// with the key in flight fails it, and the generator retries.
+// the lowest priority, urgent keys too, so requests get the cores first
+// and only the kernel decides how the rest is shared. Without a child, the
+// key is generated in this process (see generateInProcess). A child that
+// exits with the key in flight fails it, and the generator retries.
 //
-// NOTE: at nice 19 an urgent key also waits for every other busy process
-// on the host. In an A/B run on 2 cores that other work kept busy,
-// sustained RSA-2048 issuance fell from 10.2 to 7.7 keys per second.
+// NOTE: at the lowest priority an urgent key also waits for every other
+// busy process on the host. In an A/B run on 2 cores that other work kept
+// busy, sustained RSA-2048 issuance fell from 10.2 to 7.7 keys per second
+// (at nice 19, before the child also ran in SCHED_IDLE).
 func (p *Pool) generateKey(algorithm string, urgent bool) (sealedKey, error) {
 	key, err := p.child.generate(algorithm)
 	if errors.Is(err, errChildUnavailable) {
