@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -103,8 +102,6 @@ func serve(args []string, stderr io.Writer) int {
 	signal.Notify(hangups, syscall.SIGHUP)
 	defer signal.Stop(hangups)
 
-	addGeneratorProcessors(&cfg)
-
 	server, err := app.Start(ctx, cfg, logger, app.Options{})
 	if err != nil {
 		logger.Error("openacm failed to start", "error", err)
@@ -158,29 +155,4 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
-}
-
-// addGeneratorProcessors raises GOMAXPROCS by one per key pool generator.
-// A key generated in this process, which happens where the pool has no key
-// generator child, holds a Go processor while it is generated, even on a
-// thread of the lowest priority. The extra processors let request
-// goroutines run while every generator is busy, and the kernel then gives
-// their threads the cores first. The generator count is fixed beforehand,
-// so it stays one per core.
-func addGeneratorProcessors(cfg *config.Config) {
-	sizes, err := cfg.KeyPoolSizes()
-	if err != nil {
-		return
-	}
-	pooled := false
-	for _, size := range sizes {
-		pooled = pooled || size > 0
-	}
-	if !pooled {
-		return
-	}
-
-	generators, _ := cfg.KeyPoolGeneratorCounts()
-	cfg.KeyPoolGenerators = generators
-	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + generators)
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,6 +110,19 @@ func TestChildGeneratesPooledKeys(t *testing.T) {
 	}
 	if os.Getenv(childEnv) != "" {
 		t.Fatalf("%s is set in the parent's environment", childEnv)
+	}
+}
+
+func TestChildKeysAddNoProcessors(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	pool := startPool(t, Options{Sizes: map[string]int{issuance.ECP256: 4}, Generators: 2})
+	waitFull(t, pool, issuance.ECP256, 4)
+
+	if stats := pool.Stats(); stats.FromChild != stats.Generated {
+		t.Fatalf("stats = %+v, want every key from the child", stats)
+	}
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS = %d after the child generated every key, want %d as before", got, before)
 	}
 }
 
@@ -292,9 +306,14 @@ func TestChildUnavailableFallsBackInProcess(t *testing.T) {
 		t.Fatalf("New: %v", err)
 	}
 	pool.child.retryAt = time.Now().Add(time.Hour)
+	before := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(before) })
 	runPool(t, pool)
 
 	waitFull(t, pool, issuance.ECP256, 2)
+	if got, want := runtime.GOMAXPROCS(0), before+pool.options.Generators; got != want {
+		t.Errorf("GOMAXPROCS = %d after keys were generated in process, want %d, one more per generator", got, want)
+	}
 	key, err := pool.Take(context.Background(), issuance.ECP256)
 	if err != nil {
 		t.Fatalf("Take: %v", err)

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -124,6 +125,9 @@ type Pool struct {
 	// priorityWarned is set once lowering a thread's priority failed, so
 	// the failure is logged once.
 	priorityWarned atomic.Bool
+	// processorsAdded raises GOMAXPROCS once, before the first key is
+	// generated in this process (see addGeneratorProcessors).
+	processorsAdded sync.Once
 
 	inFlight atomic.Int64
 	// lastRelease is when foreground work last ended, as time since epoch,
@@ -447,6 +451,8 @@ func (p *Pool) generateKey(algorithm string, urgent bool) (sealedKey, error) {
 // little CPU. In one profile with the pool empty, the sweeper and the
 // scheduler took about a fifth of the server's CPU.
 func (p *Pool) generateInProcess(algorithm string, urgent bool) (sealedKey, error) {
+	p.processorsAdded.Do(p.addGeneratorProcessors)
+
 	type result struct {
 		key sealedKey
 		err error
@@ -461,6 +467,23 @@ func (p *Pool) generateInProcess(algorithm string, urgent bool) (sealedKey, erro
 	}()
 	r := <-done
 	return r.key, r.err
+}
+
+// addGeneratorProcessors raises GOMAXPROCS by one per generator. A key
+// generated in this process holds a Go processor while it is generated,
+// even on a thread of the lowest priority, so without the extra processors
+// requests would wait for one while every generator is busy; with them,
+// the kernel gives the request threads the cores first. It runs before the
+// first key generated here, which on Linux happens only while no child
+// can run, and the processors stay. Keys from the child hold no processor,
+// so until then the server keeps one per core: in an A/B run on 2 cores,
+// two extra processors cost DescribeCertificate at 4 workers 15 % of its
+// throughput and raised its p99 from 2.1 to 2.5 ms.
+func (p *Pool) addGeneratorProcessors() {
+	before := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(before + p.options.Generators)
+	p.logger.Info("generating pooled keys in the server; added a Go processor per generator",
+		"generators", p.options.Generators, "gomaxprocs", before+p.options.Generators)
 }
 
 // lowerPriority locks the calling goroutine to its thread and gives the
