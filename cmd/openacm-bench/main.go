@@ -15,18 +15,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"time"
-)
 
-// loadToolGCPercent is the GOGC of the load tool, unless the environment
-// sets one. The tool's garbage collections run on the cores the server
-// uses and pause the workers that time the calls, so they add to the
-// latencies measured. Collecting when the heap has grown by four times the
-// live heap, not once, makes them a quarter as frequent. The tool's own
-// memory is not what it measures.
-const loadToolGCPercent = 400
+	"github.com/openacm/openacm/internal/benchkit"
+)
 
 // options are the command-line settings of one run.
 type options struct {
@@ -52,9 +45,7 @@ type options struct {
 }
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(loadToolGCPercent)
-	}
+	benchkit.SetLoadToolGC()
 
 	opts, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {

@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openacm/openacm/internal/benchkit"
 )
 
 // options are the command-line settings of one run.
@@ -42,6 +44,8 @@ type options struct {
 }
 
 func main() {
+	benchkit.SetLoadToolGC()
+
 	opts, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
