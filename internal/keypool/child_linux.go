@@ -269,7 +269,7 @@ func (g *childGenerator) startAtLowestPriority(cmd *exec.Cmd) error {
 			return
 		}
 		if err := idleThreadPolicy(); err != nil && !g.policyWarned.Swap(true) {
-			g.logger.Warn("setting SCHED_IDLE for the key generator child failed; it runs at nice 19 only", "error", err)
+			g.logger.Warn("setting SCHED_IDLE for the key generator child failed, so it runs at nice 19 only", "error", err)
 		}
 		started <- cmd.Start()
 	}()

@@ -125,8 +125,8 @@ type Pool struct {
 	// priorityWarned is set once lowering a thread's priority failed, so
 	// the failure is logged once.
 	priorityWarned atomic.Bool
-	// processorsAdded raises GOMAXPROCS once, before the first key is
-	// generated in this process (see addGeneratorProcessors).
+	// processorsAdded is the guard that runs addGeneratorProcessors once,
+	// before the first key generated in this process.
 	processorsAdded sync.Once
 
 	inFlight atomic.Int64
@@ -471,8 +471,8 @@ func (p *Pool) generateInProcess(algorithm string, urgent bool) (sealedKey, erro
 
 // addGeneratorProcessors raises GOMAXPROCS by one per generator. A key
 // generated in this process holds a Go processor while it is generated,
-// even on a thread of the lowest priority, so without the extra processors
-// requests would wait for one while every generator is busy; with them,
+// even on a thread of the lowest priority. Without the extra processors,
+// requests would wait for one while every generator is busy. With them,
 // the kernel gives the request threads the cores first. It runs before the
 // first key generated here, which on Linux happens only while no child
 // can run, and the processors stay. Keys from the child hold no processor,
@@ -482,7 +482,7 @@ func (p *Pool) generateInProcess(algorithm string, urgent bool) (sealedKey, erro
 func (p *Pool) addGeneratorProcessors() {
 	before := runtime.GOMAXPROCS(0)
 	runtime.GOMAXPROCS(before + p.options.Generators)
-	p.logger.Info("generating pooled keys in the server; added a Go processor per generator",
+	p.logger.Info("added a Go processor per key generator, because pooled keys are now generated in the server",
 		"generators", p.options.Generators, "gomaxprocs", before+p.options.Generators)
 }
 

@@ -24,9 +24,9 @@ func lowerThreadPriority() error {
 }
 
 // idleThreadPolicy puts the calling thread, which must be locked, in the
-// SCHED_IDLE policy: it runs only when no other thread wants the core, and
-// a waking thread of any other policy takes the core from it at once. At
-// nice 19 alone, a waking request could wait for the rest of the
+// SCHED_IDLE policy. Such a thread runs only when no other thread wants the
+// core, and a waking thread of any other policy takes the core from it at
+// once. At nice 19 alone, a waking request could wait for the rest of the
 // generator's time slice.
 func idleThreadPolicy() error {
 	var param struct{ priority int32 }
