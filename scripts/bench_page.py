@@ -114,7 +114,9 @@ def main():
       "which counts the Go benchmarks that ran just before.")
     w("")
     w(f"Each run below went OpenACM, moto, OpenACM, moto, … for {args.rounds} rounds; a number is the median over "
-      f"rounds. A timed run lasts {args.duration}; the list, private-issuance runs are bounded by count instead. "
+      f"rounds. A timed run starts calls for {args.duration} and then waits for the calls in flight, so neither "
+      "server is still working on one when the next run starts; the list, private-issuance runs are bounded by "
+      "count instead. "
       "Both servers and the load tool share the same cores. OpenACM ran with `--validation auto "
       f"--auto-validate-delay 1s --key-pool RSA_2048={args.key_pool}` and a fresh SQLite data dir. Each round "
       "began once OpenACM had issued every certificate requested before (`openacm-bench -drain`) and its key "

@@ -176,7 +176,14 @@ func prepareTimeToIssued(ctx context.Context, b *bench) (iteration, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := b.waitIssued(ctx, arn, pollInterval, r); err != nil {
+		// A timed run lets this wait finish after its duration, so the wait
+		// has a bound of its own.
+		waitCtx, cancel := context.WithTimeout(ctx, b.opts.IssueTimeout)
+		defer cancel()
+		if _, err := b.waitIssued(waitCtx, arn, pollInterval, r); err != nil {
+			if waitCtx.Err() != nil && ctx.Err() == nil {
+				r.errors["Issue: not ISSUED within -issue-timeout"]++
+			}
 			return err
 		}
 		r.record("TimeToIssued", time.Since(start))
