@@ -29,7 +29,8 @@ const childStopTimeout = 5 * time.Second
 
 // childResponseTimeout is how long a request waits for its key before the
 // child is killed. An RSA-4096 key takes seconds of one core, and a child
-// at the lowest priority on busy cores gets little of it, so the bound is generous.
+// at the lowest priority on busy cores gets little of it, so the bound is
+// generous.
 const childResponseTimeout = time.Minute
 
 // errChildUnavailable means no child runs and none may be started now, so

@@ -6,10 +6,10 @@
 // On Linux the keys are generated in a child process, this same executable
 // started from a thread of nice 19 in the SCHED_IDLE policy. Every thread
 // of the child inherits both, so the kernel alone shares the cores between
-// generation and requests. The child runs only while the pool has keys to generate. It
-// sends each key back over a pipe, and the pool seals it at once. Where no
-// child runs, or on other systems, the pool generates keys in its own
-// process.
+// generation and requests. The child runs only while the pool has keys to
+// generate. It sends each key back over a pipe, and the pool seals it at
+// once. Where no child runs, or on other systems, the pool generates keys
+// in its own process.
 //
 // The pool keeps each key sealed with the master keyring, as the store holds
 // every other private key, and opens it only when it hands the key out. The
