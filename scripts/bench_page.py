@@ -129,7 +129,7 @@ def main():
     w("A private-issuance run's rate is its certificates over the time from the load tool's first request "
       "to the latest IssuedAt that DescribeCertificate returns. OpenACM stamps IssuedAt in milliseconds after "
       "signing and before the store write, and runs on the same machine and clock as the tool. While OpenACM "
-      "issues, the tool polls only the certificate acknowledged last, every 20 ms, because OpenACM issues the "
+      "issues, the tool polls only the certificate acknowledged last, every 100 ms, because OpenACM issues the "
       "oldest request first. Then it reads each other certificate once, newest first, and polls one still "
       "pending the same way. Those reads come after nearly all of the issuance, and the rate does not "
       "include them.")
@@ -263,7 +263,8 @@ def main():
     w("## Go benchmarks")
     w("")
     w("`go test -run '^$' -bench . -benchtime 1s -benchmem` over internal/issuance, internal/model, "
-      "internal/sigv4 and internal/store/sqlstore, in the same run. BenchmarkGenerateKey runs on every core, "
+      "internal/sigv4 and internal/store/sqlstore, in the same run, except BenchmarkGenerateKey/RSA_2048, which ran "
+      "for 10 s because the time to find an RSA prime varies. BenchmarkGenerateKey runs on every core, "
       "so its ns/op is the inverse of the machine's key rate.")
     w("")
     w("| benchmark | ns/op | per s | B/op | allocs/op |")
