@@ -93,8 +93,8 @@ func (e benchError) Error() string { return string(e) }
 type iteration func(ctx context.Context, worker, n int, r *recorder) error
 
 // inFlightGrace bounds how long a timed run waits for the iterations still
-// in flight when its duration has passed, so a server that stops answering
-// cannot hang the run.
+// in flight when its duration has passed, so a server that stops
+// responding cannot hang the run.
 const inFlightGrace = 30 * time.Second
 
 // loop runs iterate on workers concurrently until duration passes or count
@@ -103,9 +103,9 @@ const inFlightGrace = 30 * time.Second
 // no new iteration but finish the one in flight (for at most
 // inFlightGrace), and the time taken runs until the last one ends.
 // Cancelling the calls in flight instead would leave the server working on
-// them while the next run starts, and in scripts/bench that run measures
-// the other server: moto spent about a third of a core for a second on the
-// calls a 16-worker run left behind.
+// them while the next run starts. In scripts/bench that run measures the
+// other server, and moto spent about a third of a core for a second on the
+// calls that a 16-worker run left behind.
 func loop(ctx context.Context, workers int, duration time.Duration, count int, iterate iteration) (*recorder, time.Duration, int) {
 	if duration > 0 {
 		var cancel context.CancelFunc
