@@ -476,7 +476,7 @@ func (p *Pool) generateInProcess(algorithm string, urgent bool) (sealedKey, erro
 // the kernel gives the request threads the cores first. It runs before the
 // first key generated here, which on Linux happens only while no child
 // can run, and the processors stay. Keys from the child hold no processor,
-// so until then the server keeps one per core: in an A/B run on 2 cores,
+// so until then the server keeps one per core. In an A/B run on 2 cores,
 // two extra processors cost DescribeCertificate at 4 workers 15 % of its
 // throughput and raised its p99 from 2.1 to 2.5 ms.
 func (p *Pool) addGeneratorProcessors() {
