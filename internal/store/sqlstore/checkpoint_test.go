@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -38,4 +40,54 @@ func TestCheckpointerRunsAfterCommits(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestCheckpointerWaitsForCommits checks when a background checkpoint
+// runs: at once when checkpointCommits commits are waiting, and after
+// maxDelay when fewer are.
+func TestCheckpointerWaitsForCommits(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "wait.db")+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer db.Close()
+
+	waitForPass := func(c *checkpointer, want int64) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for c.passes.Load() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("checkpoint passes = %d after 5s, want %d", c.passes.Load(), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	t.Run("full count", func(t *testing.T) {
+		c := newCheckpointer(db, slog.New(slog.DiscardHandler), time.Hour)
+		defer c.stopRun()
+		for range checkpointCommits - 1 {
+			c.notify()
+		}
+		time.Sleep(100 * time.Millisecond)
+		if got := c.passes.Load(); got != 0 {
+			t.Fatalf("checkpoint passes = %d with %d commits waiting, want 0 until %d", got, checkpointCommits-1, checkpointCommits)
+		}
+		c.notify()
+		waitForPass(c, 1)
+		if got := c.commits.Load(); got != 0 {
+			t.Errorf("commits waiting after the pass = %d, want 0", got)
+		}
+	})
+
+	t.Run("one commit", func(t *testing.T) {
+		c := newCheckpointer(db, slog.New(slog.DiscardHandler), 20*time.Millisecond)
+		defer c.stopRun()
+		c.notify()
+		waitForPass(c, 1)
+
+		// A commit during the pause after a pass gets a pass of its own.
+		c.notify()
+		waitForPass(c, 2)
+	})
 }

@@ -146,7 +146,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger, options .
 		reader.Close()
 		return nil, err
 	}
-	checkpoints := newCheckpointer(checkpointDB, logger)
+	checkpoints := newCheckpointer(checkpointDB, logger, checkpointMaxDelay)
 
 	versionDB, err := openPool(readerDSN, 1)
 	if err != nil {
