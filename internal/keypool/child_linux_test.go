@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -162,6 +163,52 @@ func TestChildThreadsRunAtLowestPriority(t *testing.T) {
 	if own.nice == generatorNice || own.policy == schedIdle {
 		t.Errorf("the test's own thread runs at nice %d in policy %d after starting the child, want its own unchanged", own.nice, own.policy)
 	}
+}
+
+// TestChildPipesDoNotBlock checks that the child reads and writes its
+// pipes in non-blocking mode, through the Go runtime's poller, so a
+// goroutine waiting for the next request holds no thread in a system call.
+func TestChildPipesDoNotBlock(t *testing.T) {
+	generator := newChildGenerator(testLogger(t))
+	t.Cleanup(generator.stop)
+
+	key, err := generator.generate(issuance.ECP256)
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	clear(key.pem)
+
+	pid := generator.pid()
+	if pid == 0 {
+		t.Fatal("no child runs after generating a key")
+	}
+	for _, fd := range []int{childRequestsFD, childResponsesFD} {
+		path := fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd)
+		info, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("read %s: %v", path, err)
+		}
+		flags, ok := fdinfoFlags(string(info))
+		if !ok {
+			t.Fatalf("%s has no flags line: %q", path, info)
+		}
+		if flags&syscall.O_NONBLOCK == 0 {
+			t.Errorf("descriptor %d of child %d has flags %#o, want O_NONBLOCK (%#o) set", fd, pid, flags, syscall.O_NONBLOCK)
+		}
+	}
+}
+
+// fdinfoFlags returns the octal flags field of a /proc/PID/fdinfo file.
+func fdinfoFlags(info string) (int64, bool) {
+	for line := range strings.Lines(info) {
+		value, found := strings.CutPrefix(line, "flags:")
+		if !found {
+			continue
+		}
+		flags, err := strconv.ParseInt(strings.TrimSpace(value), 8, 64)
+		return flags, err == nil
+	}
+	return 0, false
 }
 
 func TestChildStopsWhenPoolIsFull(t *testing.T) {
