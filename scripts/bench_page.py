@@ -264,7 +264,7 @@ def main():
     w("")
     w("`go test -run '^$' -bench . -benchtime 1s -benchmem` over internal/issuance, internal/model, "
       "internal/sigv4 and internal/store/sqlstore, in the same run, except BenchmarkGenerateKey/RSA_2048, which ran "
-      "for 10 s because the time to find an RSA prime varies. BenchmarkGenerateKey runs on every core, "
+      "for 30 s because the time to find an RSA prime varies. BenchmarkGenerateKey runs on every core, "
       "so its ns/op is the inverse of the machine's key rate.")
     w("")
     w("| benchmark | ns/op | per s | B/op | allocs/op |")
