@@ -19,10 +19,21 @@ import (
 const sqliteAutoCheckpointPages = 4000
 
 // sqliteWALSizeLimitBytes is the size to which SQLite truncates the WAL
-// file when it starts the WAL over (PRAGMA journal_size_limit). A WAL that
-// grew to sqliteAutoCheckpointPages under load shrinks back to about what
-// SQLite's default checkpoint size of 1,000 pages left on disk.
-const sqliteWALSizeLimitBytes = 4 << 20
+// file when it starts the WAL over (PRAGMA journal_size_limit). It is
+// above what the WAL reaches between two checkpoints under load
+// (sqliteAutoCheckpointPages of 4 KiB, 16 MiB, plus the batch that
+// crossed it), so the file keeps its size from one cycle to the next and
+// commits overwrite blocks it already has.
+//
+// At 4 MiB, SQLite cut the WAL back at every restart, about every 100 ms
+// under RequestCertificate calls at 4 workers, and the commits that grew it
+// again took 5 to 6 ms instead of well under 1 ms. Each such commit held
+// up every call in flight. With this limit the p99 of those calls went
+// from 9.2 to 10.5 ms down to 7.4 to 8.0 ms (three runs each, after a
+// 16-worker run), and the throughput from 1,370 to 1,575 calls a second.
+// A WAL file of up to this size stays on disk while the server runs; a
+// clean stop removes it.
+const sqliteWALSizeLimitBytes = 32 << 20
 
 // checkpointInterval is the shortest time between two background
 // checkpoints. Each one syncs the WAL and the database file once.
