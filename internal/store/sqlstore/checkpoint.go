@@ -19,10 +19,10 @@ import (
 const sqliteAutoCheckpointPages = 4000
 
 // sqliteWALSizeLimitBytes is the size to which SQLite truncates the WAL
-// file when it starts the WAL over (PRAGMA journal_size_limit). It is
-// above what the WAL reaches between two checkpoints under load
-// (sqliteAutoCheckpointPages of 4 KiB, 16 MiB, plus the batch that
-// crossed it), so the file keeps its size from one cycle to the next and
+// file when it starts the WAL over (PRAGMA journal_size_limit). Between
+// two checkpoints under load the WAL reaches sqliteAutoCheckpointPages of
+// 4 KiB (16 MiB) plus the batch that crossed it, and this limit is above
+// that. So the file keeps its size from one cycle to the next, and
 // commits overwrite blocks it already has.
 //
 // At 4 MiB, SQLite cut the WAL back at every restart, about every 100 ms
