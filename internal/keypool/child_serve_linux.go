@@ -57,15 +57,9 @@ func init() {
 	os.Exit(0)
 }
 
-// childPipes returns the child's request and response pipes, both read
-// and written through the Go runtime's poller.
-//
-// The parent passes the pipes in blocking mode. A goroutine blocked in a
-// read of a blocking pipe holds its thread in a system call, and the
-// runtime's monitor thread hands that thread's processor to another thread
-// each time, which keeps the monitor waking every 20 µs. Over a sustained
-// RSA-2048 run that was about 850 wakeups a second in the child, each one
-// a context switch on a core that generates keys.
+// childPipes sets the inherited pipes non-blocking and returns them. A read
+// of a blocking pipe holds a thread in a system call, and the Go runtime's
+// monitor then wakes every 20 µs, each time on a core that generates keys.
 func childPipes() (requests, responses *os.File, err error) {
 	for _, fd := range []int{childRequestsFD, childResponsesFD} {
 		if err := syscall.SetNonblock(fd, true); err != nil {

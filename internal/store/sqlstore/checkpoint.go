@@ -19,39 +19,22 @@ import (
 const sqliteAutoCheckpointPages = 4000
 
 // sqliteWALSizeLimitBytes is the size to which SQLite truncates the WAL
-// file when it starts the WAL over (PRAGMA journal_size_limit). Between
-// two checkpoints under load the WAL reaches sqliteAutoCheckpointPages of
-// 4 KiB (16 MiB) plus the batch that crossed it, and this limit is above
-// that. So the file keeps its size from one cycle to the next, and
-// commits overwrite blocks it already has.
-//
-// At 4 MiB, SQLite cut the WAL back at every restart, about every 100 ms
-// under RequestCertificate calls at 4 workers, and the commits that grew it
-// again took 5 to 6 ms instead of well under 1 ms. Each such commit held
-// up every call in flight. With this limit the p99 of those calls went
-// from 9.2 to 10.5 ms down to 7.4 to 8.0 ms (three runs each, after a
-// 16-worker run), and the throughput from 1,370 to 1,575 calls a second.
-// A WAL file of up to this size stays on disk while the server runs; a
-// clean stop removes it.
+// file when it starts the WAL over (PRAGMA journal_size_limit). It is above
+// the 16 MiB of sqliteAutoCheckpointPages, so under load the file keeps its
+// size and commits overwrite its blocks. At 4 MiB, the commits that grew
+// the file again after each cut took 5 to 6 ms instead of under 1 ms, and
+// held up every request in flight.
 const sqliteWALSizeLimitBytes = 32 << 20
 
 // checkpointInterval is the shortest time between two background
 // checkpoints. Each one syncs the WAL and the database file once.
 const checkpointInterval = 50 * time.Millisecond
 
-// checkpointCommits is how many commits start a background checkpoint at
-// once, and checkpointMaxDelay is the longest a commit waits for one when
-// fewer follow it.
-//
-// A checkpoint after every commit, spaced only by checkpointInterval, ran
-// about 20 times a second while private RSA-2048 certificates were issued
-// one at a time, 40 a second. Each pass wrote the pages of one or two
-// commits and synced both files. strace counted about 3 fsync and 140
-// pwrite calls per certificate before this count, and 1.4 and 90 with it.
-// The count keeps passes that far apart when commits are few, and as
-// close as checkpointInterval when a request load commits hundreds of
-// times a second. 32 commits of a few dozen pages each stay well under
-// sqliteAutoCheckpointPages.
+// A background checkpoint runs once checkpointCommits commits are waiting,
+// or checkpointMaxDelay after the first of them. A pass after every commit
+// synced both files for each certificate issued one at a time (about 3
+// fsync calls per certificate against 1.4 with the count). A request load
+// of hundreds of commits a second still gets a pass about every 100 ms.
 const (
 	checkpointCommits  = 32
 	checkpointMaxDelay = time.Second
@@ -62,8 +45,7 @@ const (
 // so that writers rarely do it on the commit path. SQLite documents a
 // passive checkpoint (sqlite3_wal_checkpoint_v2) as copying as many frames
 // as it can without waiting for readers or writers, so the rest waits for
-// the next pass. A pass runs once checkpointCommits commits are waiting,
-// or checkpointMaxDelay after the first of them.
+// the next pass.
 type checkpointer struct {
 	db     *sql.DB
 	logger *slog.Logger
@@ -99,9 +81,8 @@ func newCheckpointer(db *sql.DB, logger *slog.Logger, maxDelay time.Duration) *c
 	return c
 }
 
-// notify counts a commit. It wakes the checkpointer only at the first
-// commit since the last pass and when the count reaches
-// checkpointCommits, so most commits cost no wakeup. It never blocks.
+// notify counts a commit without blocking. Only the first commit since
+// the last pass and the checkpointCommits-th wake the checkpointer.
 func (c *checkpointer) notify() {
 	n := c.commits.Add(1)
 	if n != 1 && n != checkpointCommits {
@@ -139,6 +120,13 @@ func (c *checkpointer) run() {
 		c.failing = err != nil
 		c.passes.Add(1)
 
+		// A reader on an older snapshot keeps frames from a passive
+		// checkpoint. Counting a commit brings another pass after maxDelay,
+		// even when no write follows.
+		if err == nil && checkpointed < logFrames {
+			c.notify()
+		}
+
 		timer.Reset(checkpointInterval)
 		select {
 		case <-timer.C:
@@ -148,9 +136,8 @@ func (c *checkpointer) run() {
 	}
 }
 
-// waitForCommits waits, after a commit woke the checkpointer, until
-// checkpointCommits commits are waiting or maxDelay has passed.
-// It returns false when the checkpointer stops.
+// waitForCommits waits until checkpointCommits commits are waiting or
+// maxDelay has passed. It returns false when the checkpointer stops.
 func (c *checkpointer) waitForCommits(timer *time.Timer) bool {
 	timer.Reset(c.maxDelay)
 	defer timer.Stop()

@@ -91,3 +91,65 @@ func TestCheckpointerWaitsForCommits(t *testing.T) {
 		waitForPass(c, 2)
 	})
 }
+
+// TestCheckpointerRetriesHeldFrames checks that frames a reader kept from a
+// pass are copied by a later pass, although no commit follows.
+func TestCheckpointerRetriesHeldFrames(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "held.db") + "?_pragma=journal_mode(WAL)"
+	open := func() *sql.DB {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	writer, reader, checkpointDB := open(), open(), open()
+
+	if _, err := writer.ExecContext(ctx, `CREATE TABLE rows (n INTEGER)`); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	tx, err := reader.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("begin read: %v", err)
+	}
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM rows`).Scan(&count); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	for n := range 10 {
+		if _, err := writer.ExecContext(ctx, `INSERT INTO rows (n) VALUES (?)`, n); err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+	}
+
+	c := newCheckpointer(checkpointDB, slog.New(slog.DiscardHandler), 20*time.Millisecond)
+	defer c.stopRun()
+	c.notify()
+
+	// While the reader holds frames back, passes keep coming without commits.
+	deadline := time.Now().Add(5 * time.Second)
+	for c.passes.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoint passes = %d after 5s with frames held back and one commit, want 3 or more", c.passes.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	// Once the reader ends, a pass copies every frame and the passes stop.
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("end read: %v", err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		before := c.passes.Load()
+		time.Sleep(300 * time.Millisecond)
+		if c.passes.Load() == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoint passes still growing (%d) 5s after the reader ended, want them to stop", c.passes.Load())
+		}
+	}
+}
