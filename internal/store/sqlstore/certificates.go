@@ -139,7 +139,7 @@ func (s *Store) insertCertificate(ctx context.Context, tx *sql.Tx, row *certRow)
 // GetCertificate returns the certificate, or store.ErrNotFound when no
 // certificate has that ARN in that account and region.
 func (s *Store) GetCertificate(ctx context.Context, account, region, arn string) (*store.Certificate, error) {
-	row, err := s.getCertificateRow(ctx, certificateColumns, account, region, arn)
+	row, err := s.getCertificateRow(ctx, account, region, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *Store) GetCertificate(ctx context.Context, account, region, arn string)
 // GetCertificateDetails returns the certificate without its private key
 // and PEM bodies, or store.ErrNotFound.
 func (s *Store) GetCertificateDetails(ctx context.Context, account, region, arn string) (*store.Certificate, error) {
-	row, err := s.getCertificateRow(ctx, certificateDetailColumns, account, region, arn)
+	row, err := s.getCertificateDetailRow(ctx, account, region, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +158,31 @@ func (s *Store) GetCertificateDetails(ctx context.Context, account, region, arn 
 	return row.certificate()
 }
 
-// getCertificateRow reads columns, certificateColumns or a list in its
-// order, of one certificate.
-func (s *Store) getCertificateRow(ctx context.Context, columns, account, region, arn string) (*certRow, error) {
+// getCertificateDetailRow reads one certificate without its PEM bodies,
+// sealed private key, chain digest and summary.
+func (s *Store) getCertificateDetailRow(ctx context.Context, account, region, arn string) (*certRow, error) {
+	row := certRow{ARN: arn, Account: account, Region: region}
+	var attributes string
+	err := s.queryRow(ctx, `SELECT `+certificateDetailColumns+`
+		FROM certificates WHERE arn = ? AND account = ? AND region = ?`,
+		arn, account, region).Scan(&attributes, &row.CreatedAt, &row.Details, &row.Version, &row.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get certificate %s: %w", arn, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get certificate %s: %w", arn, err)
+	}
+
+	if err := row.splitListAttributes(attributes); err != nil {
+		return nil, err
+	}
+	return &row, nil
+}
+
+// getCertificateRow reads every column of one certificate.
+func (s *Store) getCertificateRow(ctx context.Context, account, region, arn string) (*certRow, error) {
 	var row certRow
-	err := s.queryRow(ctx, `SELECT `+columns+`
+	err := s.queryRow(ctx, `SELECT `+certificateColumns+`
 		FROM certificates WHERE arn = ? AND account = ? AND region = ?`,
 		arn, account, region).Scan(row.scanTargets()...)
 	if errors.Is(err, sql.ErrNoRows) {

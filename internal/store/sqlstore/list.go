@@ -80,7 +80,7 @@ func (s *Store) ListCertificates(ctx context.Context, query store.ListQuery) ([]
 		return nil, "", fmt.Errorf("list certificates: %w", err)
 	}
 	for _, i := range unsummarized {
-		row, err := s.getCertificateRow(ctx, certificateDetailColumns, certs[i].Account, certs[i].Region, certs[i].ARN)
+		row, err := s.getCertificateDetailRow(ctx, certs[i].Account, certs[i].Region, certs[i].ARN)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted since the page was read
 		}

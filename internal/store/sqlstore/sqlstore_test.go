@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -358,6 +359,16 @@ func TestGetCertificateDetailsOmitsKeys(t *testing.T) {
 			}
 			if len(got.DomainValidations) != 1 || got.DomainValidations[0].ResourceRecordName != "_a.example.com." {
 				t.Errorf("DomainValidations = %+v, want the stored validation", got.DomainValidations)
+			}
+
+			// Every other field matches the full read.
+			full, err := s.GetCertificate(ctx, cert.Account, cert.Region, cert.ARN)
+			if err != nil {
+				t.Fatalf("GetCertificate: %v", err)
+			}
+			full.PrivateKeyPEM, full.CertificatePEM, full.CertificateChainPEM = nil, "", ""
+			if !reflect.DeepEqual(got, full) {
+				t.Errorf("GetCertificateDetails =\n%+v\nwant GetCertificate without keys and PEM bodies:\n%+v", got, full)
 			}
 
 			_, err = s.GetCertificateDetails(ctx, cert.Account, "eu-west-1", cert.ARN)
