@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -42,26 +43,62 @@ type options struct {
 	SustainedAfter   int
 	Drain            bool
 	TraceClose       bool
+	CPUProfile       string
 }
 
 func main() {
+	os.Exit(runMain())
+}
+
+// runMain runs the tool and returns its exit status, so deferred steps such
+// as writing the CPU profile happen before the process exits.
+func runMain() int {
 	benchkit.SetLoadToolGC()
 
 	opts, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "openacm-bench:", err)
-		os.Exit(2)
+		return 2
+	}
+
+	if opts.CPUProfile != "" {
+		stopProfile, err := startCPUProfile(opts.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openacm-bench:", err)
+			return 2
+		}
+		defer stopProfile()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, opts, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "openacm-bench:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+// startCPUProfile starts writing the process's CPU profile to path and
+// returns the function that finishes it.
+func startCPUProfile(path string) (func(), error) {
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create -cpuprofile file: %w", err)
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("start the CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := file.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "openacm-bench: write -cpuprofile file:", err)
+		}
+	}, nil
 }
 
 func parseFlags(args []string, output io.Writer) (options, error) {
@@ -87,6 +124,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.DurationVar(&opts.IssueTimeout, "issue-timeout", 2*time.Minute, "how long request-private waits for its certificates to be issued")
 	fs.BoolVar(&opts.Drain, "drain", false, "run no scenario: wait until no certificate of -region is PENDING_VALIDATION, for at most -issue-timeout")
 	fs.IntVar(&opts.SustainedAfter, "sustained-after", 0, "request-private also reports the issuance rate after this many certificates are issued, so keys a server kept ready beforehand do not count")
+	fs.StringVar(&opts.CPUProfile, "cpuprofile", "", "file to write the load tool's own CPU profile to, to see what the client spends per call")
 	fs.BoolVar(&opts.TraceClose, "trace-close", false, "print the stack that closed a connection when a request then fails with \"use of closed network connection\"")
 	if err := fs.Parse(args); err != nil {
 		return opts, err

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acmpca"
+
+	"github.com/openacm/openacm/internal/benchkit"
 )
 
 // scenario is one kind of load. prepare runs before the clock starts and
@@ -96,7 +98,7 @@ func newBench(opts options) *bench {
 		tracer := &closeTracer{dial: transport.DialContext, output: os.Stderr}
 		transport.DialContext = tracer.DialContext
 	}
-	httpClient := &http.Client{Transport: transport, Timeout: time.Minute}
+	httpClient := benchkit.OneWriteClient{Client: &http.Client{Transport: transport, Timeout: time.Minute}}
 	creds := credentials.NewStaticCredentialsProvider(opts.AccessKey, opts.SecretKey, "")
 	b := &bench{opts: opts}
 	retryer := newClosedConnRetryer(&b.closedConnRetries)
