@@ -208,7 +208,7 @@ func measureCount(ctx context.Context, opts options, n int, dataDir string) (res
 		return res, err
 	}
 
-	if err := measureAPI(ctx, srv.endpoint, loaded, opts.Samples, &res); err != nil {
+	if err := measureAPI(ctx, srv, loaded, opts.Samples, &res); err != nil {
 		return res, err
 	}
 

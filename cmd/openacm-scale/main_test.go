@@ -2,7 +2,12 @@ package main
 
 import (
 	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFlagsRejectsNonLoopback(t *testing.T) {
@@ -46,5 +51,34 @@ func TestCommonNamesDistinct(t *testing.T) {
 			t.Fatalf("commonName(%d) = %s repeats an earlier name", i, name)
 		}
 		seen[name] = true
+	}
+}
+
+func TestRequestLatenciesFromServerLog(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "server.log")
+	log := `{"time":"2026-12-05T13:00:00Z","level":"INFO","msg":"opened sqlite store","path":"x"}
+{"time":"2026-12-05T13:00:01Z","level":"INFO","msg":"request","request_id":"a","operation":"ListCertificates","latency_ms":4.25}
+{"time":"2026-12-05T13:00:01Z","level":"INFO","msg":"request","request_id":"b","operation":"ListCertificates","latency_ms":0.5}
+{"time":"2026-12-05T13:00:01Z","level":"INFO","msg":"audit","request_id":"a","latency_ms":99}
+not json
+{"time":"2026-12-05T13:00:02Z","level":"INFO","msg":"request","request_id":"c","operation":"ListCertificates","latency_ms":7}
+`
+	if err := os.WriteFile(logPath, []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := &server{logPath: logPath}
+
+	got, err := srv.requestLatencies(map[string]bool{"a": true, "c": true, "missing": true})
+	if err != nil {
+		t.Fatalf("requestLatencies: %v", err)
+	}
+	want := map[string]time.Duration{"a": 4250 * time.Microsecond, "c": 7 * time.Millisecond}
+	if !maps.Equal(got, want) {
+		t.Errorf("requestLatencies = %v, want %v", got, want)
+	}
+
+	_, err = serverLatency(srv, []string{"a", "missing"})
+	if err == nil || !strings.Contains(err.Error(), "has 1 of the 2 requests") {
+		t.Errorf("serverLatency with a request missing from the log: error %v, want one that counts them", err)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	mathrand "math/rand/v2"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/acm/types"
@@ -28,21 +30,26 @@ func summarize(durations []time.Duration) latency {
 	return latency{Calls: len(sorted), P50: sorted.Percentile(0.50), P99: sorted.Percentile(0.99), Max: sorted.Max()}
 }
 
-// measureAPI times ListCertificates and SearchCertificates against the
-// server at endpoint, which holds the certificates of loaded.
-func measureAPI(ctx context.Context, endpoint string, l loaded, samples int, res *result) error {
+// measureAPI times ListCertificates and SearchCertificates against srv,
+// which holds the certificates of loaded.
+func measureAPI(ctx context.Context, srv *server, l loaded, samples int, res *result) error {
 	client := acm.New(acm.Options{
 		Region:       loadRegion,
-		BaseEndpoint: aws.String(endpoint),
+		BaseEndpoint: aws.String(srv.endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		HTTPClient:   benchkit.OneWriteClient{Client: &http.Client{Timeout: 5 * time.Minute}},
 	})
 
 	fmt.Println("  walking every ListCertificates page of 1000")
-	walk, tokens, err := walkList(ctx, client, l.count)
+	walk, tokens, requestIDs, err := walkList(ctx, client, l.count)
 	if err != nil {
 		return err
 	}
 	res.ListWalk1000 = summarize(walk)
+	res.ListWalk1000Server, err = serverLatency(srv, requestIDs)
+	if err != nil {
+		return err
+	}
 
 	fmt.Println("  repeating pages of 1000 at several offsets")
 	var offsets []time.Duration
@@ -81,49 +88,82 @@ func measureAPI(ctx context.Context, endpoint string, l loaded, samples int, res
 	return err
 }
 
-// walkList reads every page of 1000 once, and returns their durations and
-// the tokens of the first page and of pages at 25, 50, 75 and 99 % of the walk.
-func walkList(ctx context.Context, client *acm.Client, count int) ([]time.Duration, []*string, error) {
+// serverLatency summarizes the latencies srv logged for the requests of
+// requestIDs, and fails if any is missing from its log.
+func serverLatency(srv *server, requestIDs []string) (latency, error) {
+	ids := make(map[string]bool, len(requestIDs))
+	for _, id := range requestIDs {
+		ids[id] = true
+	}
+	logged, err := srv.requestLatencies(ids)
+	if err != nil {
+		return latency{}, err
+	}
+	if len(logged) != len(ids) {
+		return latency{}, fmt.Errorf("server log %s has %d of the %d requests of the walk: check that the server logs requests in JSON", srv.logPath, len(logged), len(ids))
+	}
+	durations := make([]time.Duration, 0, len(logged))
+	for _, d := range logged {
+		durations = append(durations, d)
+	}
+	return summarize(durations), nil
+}
+
+// walkList reads every page of 1000 once, and returns their durations, the
+// tokens of the first page and of pages at 25, 50, 75 and 99 % of the walk,
+// and the request ID of each page.
+func walkList(ctx context.Context, client *acm.Client, count int) ([]time.Duration, []*string, []string, error) {
 	pages := (count + 999) / 1000
 	marks := map[int]bool{0: true, pages / 4: true, pages / 2: true, pages * 3 / 4: true, pages * 99 / 100: true}
 	var durations []time.Duration
 	var tokens []*string
+	var requestIDs []string
 	var token *string
 	seen := 0
 	for page := 0; ; page++ {
 		if marks[page] {
 			tokens = append(tokens, token)
 		}
-		d, next, n, err := listPageCount(ctx, client, token, aws.Int32(1000))
+		p, err := listPageCount(ctx, client, token, aws.Int32(1000))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		durations = append(durations, d)
-		seen += n
-		if next == nil {
+		durations = append(durations, p.duration)
+		requestIDs = append(requestIDs, p.requestID)
+		seen += p.certificates
+		if p.next == nil {
 			break
 		}
-		token = next
+		token = p.next
 	}
 	if seen != count {
-		return nil, nil, fmt.Errorf("ListCertificates walk returned %d certificates, want %d", seen, count)
+		return nil, nil, nil, fmt.Errorf("ListCertificates walk returned %d certificates, want %d", seen, count)
 	}
-	return durations, tokens, nil
+	return durations, tokens, requestIDs, nil
 }
 
 func listPage(ctx context.Context, client *acm.Client, token *string, maxItems *int32) (time.Duration, *string, error) {
-	d, next, _, err := listPageCount(ctx, client, token, maxItems)
-	return d, next, err
+	p, err := listPageCount(ctx, client, token, maxItems)
+	return p.duration, p.next, err
 }
 
-func listPageCount(ctx context.Context, client *acm.Client, token *string, maxItems *int32) (time.Duration, *string, int, error) {
+// listedPage is one ListCertificates call as the client saw it.
+type listedPage struct {
+	duration     time.Duration
+	next         *string
+	certificates int
+	requestID    string
+}
+
+func listPageCount(ctx context.Context, client *acm.Client, token *string, maxItems *int32) (listedPage, error) {
 	started := time.Now()
 	out, err := client.ListCertificates(ctx, &acm.ListCertificatesInput{NextToken: token, MaxItems: maxItems})
 	d := time.Since(started)
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("ListCertificates: %w", err)
+		return listedPage{}, fmt.Errorf("ListCertificates: %w", err)
 	}
-	return d, out.NextToken, len(out.CertificateSummaryList), nil
+	requestID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	return listedPage{duration: d, next: out.NextToken, certificates: len(out.CertificateSummaryList), requestID: requestID}, nil
 }
 
 // timeSearches runs SearchCertificates calls for the common name (or part

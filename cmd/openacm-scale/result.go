@@ -22,6 +22,8 @@ type result struct {
 	RSSAfterCallsBytes int64   `json:"rss_after_calls_bytes"`
 	PeakRSSBytes       int64   `json:"peak_rss_bytes"`
 	ListWalk1000       latency `json:"list_walk_1000"`
+	// ListWalk1000Server is the same walk as the server logged it.
+	ListWalk1000Server latency `json:"list_walk_1000_server"`
 	ListOffsets1000    latency `json:"list_offsets_1000"`
 	ListDefault        latency `json:"list_default"`
 	SearchCommonName   latency `json:"search_common_name"`
@@ -44,6 +46,7 @@ func (r result) print(w io.Writer) {
 		l    latency
 	}{
 		{"ListCertificates walk, MaxItems 1000", r.ListWalk1000},
+		{"  the same walk, server's own time", r.ListWalk1000Server},
 		{"ListCertificates at offsets, MaxItems 1000", r.ListOffsets1000},
 		{"ListCertificates, default MaxItems", r.ListDefault},
 		{"SearchCertificates common name EQUALS", r.SearchCommonName},

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,6 +23,8 @@ type server struct {
 	startToReady time.Duration
 	done         chan error
 	stopped      bool
+	// logPath is the server's JSON log, with a line per request.
+	logPath string
 }
 
 // readyTimeout bounds the wait for /readyz. Opening a large database
@@ -29,14 +32,14 @@ type server struct {
 const readyTimeout = 15 * time.Minute
 
 // startServer starts binary on dataDir and waits until /readyz returns 200.
-// The server's log goes to server.log next to the data dir.
+// The server's log, in JSON, goes to DIR-server.log next to the data dir.
 func startServer(ctx context.Context, binary, dataDir, listen string) (*server, error) {
 	logFile, err := os.Create(filepath.Join(filepath.Dir(dataDir), filepath.Base(dataDir)+"-server.log"))
 	if err != nil {
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
 
-	cmd := exec.Command(binary, "serve", "--listen", listen, "--data-dir", dataDir)
+	cmd := exec.Command(binary, "serve", "--listen", listen, "--data-dir", dataDir, "--log-format", "json")
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	started := time.Now()
@@ -44,7 +47,7 @@ func startServer(ctx context.Context, binary, dataDir, listen string) (*server, 
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", binary, err)
 	}
-	s := &server{cmd: cmd, endpoint: "http://" + listen, done: make(chan error, 1)}
+	s := &server{cmd: cmd, endpoint: "http://" + listen, done: make(chan error, 1), logPath: logFile.Name()}
 	go func() {
 		s.done <- cmd.Wait()
 		logFile.Close()
@@ -147,4 +150,34 @@ func databaseBytes(dataDir string) (int64, error) {
 		total += info.Size()
 	}
 	return total, nil
+}
+
+// requestLatencies returns the latency the server logged for each request
+// ID in ids. The server times a call from the start of its handler to the
+// last byte of the response written to the socket.
+func (s *server) requestLatencies(ids map[string]bool) (map[string]time.Duration, error) {
+	f, err := os.Open(s.logPath)
+	if err != nil {
+		return nil, fmt.Errorf("read server log: %w", err)
+	}
+	defer f.Close()
+
+	latencies := make(map[string]time.Duration, len(ids))
+	scanner := bufio.NewScanner(f)
+	scanner.Buffer(make([]byte, 64*1024), 1024*1024)
+	for scanner.Scan() {
+		var line struct {
+			Msg       string  `json:"msg"`
+			RequestID string  `json:"request_id"`
+			LatencyMS float64 `json:"latency_ms"`
+		}
+		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Msg != "request" || !ids[line.RequestID] {
+			continue
+		}
+		latencies[line.RequestID] = time.Duration(line.LatencyMS * float64(time.Millisecond))
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, fmt.Errorf("read server log %s: %w", s.logPath, err)
+	}
+	return latencies, nil
 }
