@@ -123,7 +123,8 @@ def main():
       "pool had refilled. A round runs describe, list and search first, so no key generation or issuance left "
       "by another run shares the cores with them, then time-to-issued, then private issuance, and last the public "
       "request runs. The load tool runs its garbage collector at GOGC=400, so its own collections add less to "
-      "the latencies it measures. During a public request run OpenACM was also validating and issuing "
+      "the latencies it measures, and it hands each request body to Go's HTTP transport in memory, so a "
+      "request goes out in one write (internal/benchkit/onewrite.go). During a public request run OpenACM was also validating and issuing "
       "the certificates that run requested a second earlier.")
     w("")
     w("A private-issuance run's rate is its certificates over the time from the load tool's first request "
