@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/openacm/openacm/internal/auth"
 	"github.com/openacm/openacm/internal/config"
@@ -84,9 +85,15 @@ func openStore(ctx context.Context, cfg config.Config, keyring *keys.Keyring, lo
 	// CheckSealed opened a bounded sample. Every other value is checked
 	// after start, once per database until a key rotation.
 	go func() {
-		if err := st.CheckAllSealed(context.WithoutCancel(ctx)); err != nil {
+		started := time.Now()
+		read, err := st.CheckAllSealed(context.WithoutCancel(ctx))
+		if err != nil {
 			logger.Error("checking every sealed value failed; a node started with a wrong --master-key-file, or the store closed during the check",
-				"primary_master_key_id", keyring.PrimaryID(), "error", err)
+				"primary_master_key_id", keyring.PrimaryID(), "read", read, "error", err)
+			return
+		}
+		if read > 0 {
+			logger.Info("checked every sealed value", "read", read, "duration", time.Since(started).Round(time.Millisecond))
 		}
 	}()
 	return st, nil

@@ -143,16 +143,19 @@ func (s *Store) CheckSealed(ctx context.Context) error {
 // not open. When every one opens it records one value per key id, which
 // later calls of CheckSealed open again. While that record exists it
 // returns at once. RewrapSealed removes the record when it changes a
-// value.
-func (s *Store) CheckAllSealed(ctx context.Context) error {
+// value. It returns the number of sealed values it read, 0 when it
+// returned at once.
+func (s *Store) CheckAllSealed(ctx context.Context) (int, error) {
 	if witnesses, err := s.sealedWitnesses(ctx); err != nil || witnesses != nil {
-		return err
+		return 0, err
 	}
 
+	read := 0
 	witnesses := []sealedWitness{}
 	for _, column := range sealedColumns {
 		checked := map[[8]byte]bool{}
 		err := s.eachSealed(ctx, column, func(id string, value []byte) error {
+			read++
 			opened, err := s.checkSealedValue(column, id, value, checked)
 			if opened {
 				keyID, _ := keys.SealedKeyID(value)
@@ -163,18 +166,18 @@ func (s *Store) CheckAllSealed(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("check sealed values: %w", err)
+			return read, fmt.Errorf("check sealed values: %w", err)
 		}
 	}
 
 	record, err := json.Marshal(witnesses)
 	if err != nil {
-		return fmt.Errorf("record sealed value check: %w", err)
+		return read, fmt.Errorf("record sealed value check: %w", err)
 	}
 	if _, err := s.InitSetting(ctx, sealedCheckSetting, record); err != nil {
-		return fmt.Errorf("record sealed value check: %w", err)
+		return read, fmt.Errorf("record sealed value check: %w", err)
 	}
-	return nil
+	return read, nil
 }
 
 // checkSealedValue opens value unless a value of the same master key id

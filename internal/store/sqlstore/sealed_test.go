@@ -271,8 +271,12 @@ func TestCheckSealedOpensRecordedKeyIDs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CheckAllSealed(ctx); err != nil {
+	read, err := s.CheckAllSealed(ctx)
+	if err != nil {
 		t.Fatalf("CheckAllSealed with both keys: %v", err)
+	}
+	if read != 121 {
+		t.Errorf("CheckAllSealed with both keys read %d values, want 121 (120 new and 1 old)", read)
 	}
 	s.Close()
 
@@ -284,7 +288,8 @@ func TestCheckSealedOpensRecordedKeyIDs(t *testing.T) {
 	if err := s.CheckSealed(ctx); !errors.Is(err, keys.ErrUnknownKey) {
 		t.Errorf("CheckSealed without the old key: error = %v, want keys.ErrUnknownKey", err)
 	}
-	if err := s.CheckAllSealed(ctx); err != nil {
-		t.Errorf("CheckAllSealed with a record: %v, want nil without a scan", err)
+	read, err = s.CheckAllSealed(ctx)
+	if err != nil || read != 0 {
+		t.Errorf("CheckAllSealed with a record: read %d, error %v; want 0 and nil without a scan", read, err)
 	}
 }
