@@ -198,11 +198,15 @@ func measureCount(ctx context.Context, opts options, n int, dataDir string) (res
 	defer srv.stop()
 	res.StartToReadyMillis = float64(srv.startToReady.Microseconds()) / 1000
 
-	// Give the worker's first pass over the certificates time to finish,
-	// so the memory read is of an idle server.
-	if err := sleep(ctx, idleWait); err != nil {
+	// Wait until the work after a start is done, so the memory read and
+	// the calls measure an idle server. The first start of a data dir
+	// checks every sealed key in the background, and the worker makes its
+	// first pass.
+	waited, err := srv.waitIdle(ctx, idleWait, maxIdleWait)
+	if err != nil {
 		return res, err
 	}
+	res.IdleWaitSeconds = waited.Seconds()
 	res.IdleRSSBytes, err = srv.rss()
 	if err != nil {
 		return res, err
@@ -247,8 +251,12 @@ func loadFresh(ctx context.Context, dataDir string, n, batchSize int) (loaded, e
 	return load(ctx, dataDir, n, batchSize)
 }
 
-// idleWait is how long the server is left alone before its memory is read.
-const idleWait = 10 * time.Second
+// idleWait is the least time the server is left alone before its memory
+// is read. maxIdleWait bounds the wait for it to go idle after start.
+const (
+	idleWait    = 10 * time.Second
+	maxIdleWait = 15 * time.Minute
+)
 
 func sleep(ctx context.Context, d time.Duration) error {
 	select {

@@ -82,3 +82,18 @@ not json
 		t.Errorf("serverLatency with a request missing from the log: error %v, want one that counts them", err)
 	}
 }
+
+func TestParseCPUTicks(t *testing.T) {
+	stat := "4242 (open acm) S 1 4242 4242 0 -1 4194560 1200 0 0 0 731 86 0 0 20 0 9 0 55 1000 200 18446744073709551615"
+	got, err := parseCPUTicks(stat)
+	if err != nil {
+		t.Fatalf("parseCPUTicks: %v", err)
+	}
+	if got != 817 {
+		t.Errorf("parseCPUTicks = %d, want 731 + 86 = 817", got)
+	}
+
+	if _, err := parseCPUTicks("4242 (openacm) S 1 2"); err == nil {
+		t.Error("parseCPUTicks of a short line: no error")
+	}
+}

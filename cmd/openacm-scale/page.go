@@ -47,6 +47,12 @@ func writePage(path string, results []result) error {
 	})
 	row("database size after the server run", func(r result) string { return fmt.Sprintf("%.1f MB", mb(r.BytesAfterServer)) })
 	row("start to ready", func(r result) string { return ms(r.StartToReadyMillis) })
+	row("wait after ready until the server was idle", func(r result) string {
+		if r.IdleWaitSeconds == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f s", r.IdleWaitSeconds)
+	})
 	row("idle RSS after start", func(r result) string { return fmt.Sprintf("%.1f MB", mb(r.IdleRSSBytes)) })
 	row("idle RSS after the calls below", func(r result) string { return fmt.Sprintf("%.1f MB", mb(r.RSSAfterCallsBytes)) })
 	row("peak RSS (VmHWM)", func(r result) string { return fmt.Sprintf("%.1f MB", mb(r.PeakRSSBytes)) })

@@ -18,6 +18,9 @@ type result struct {
 	BytesAfterLoad     int64   `json:"bytes_after_load"`
 	BytesAfterServer   int64   `json:"bytes_after_server"`
 	StartToReadyMillis float64 `json:"start_to_ready_ms"`
+	// IdleWaitSeconds is the time from ready until the server went idle
+	// and the measurements began.
+	IdleWaitSeconds    float64 `json:"idle_wait_seconds"`
 	IdleRSSBytes       int64   `json:"idle_rss_bytes"`
 	RSSAfterCallsBytes int64   `json:"rss_after_calls_bytes"`
 	PeakRSSBytes       int64   `json:"peak_rss_bytes"`

@@ -181,3 +181,76 @@ func (s *server) requestLatencies(ids map[string]bool) (map[string]time.Duration
 	}
 	return latencies, nil
 }
+
+// idleCPUTicks is the most CPU time, in clock ticks of 10 ms, that an idle
+// server uses in one idleWindow, 5 % of a core.
+const (
+	idleWindow   = time.Second
+	idleCPUTicks = 5
+)
+
+// waitIdle waits at least minWait, then until the server used less than
+// idleCPUTicks of CPU time in one idleWindow, and returns how long it
+// waited. It fails after maxWait.
+func (s *server) waitIdle(ctx context.Context, minWait, maxWait time.Duration) (time.Duration, error) {
+	started := time.Now()
+	if err := sleep(ctx, minWait); err != nil {
+		return 0, err
+	}
+
+	before, err := s.cpuTicks()
+	if err != nil {
+		return 0, err
+	}
+	for {
+		if err := sleep(ctx, idleWindow); err != nil {
+			return 0, err
+		}
+		now, err := s.cpuTicks()
+		if err != nil {
+			return 0, err
+		}
+		if now-before < idleCPUTicks {
+			return time.Since(started), nil
+		}
+		if time.Since(started) > maxWait {
+			return 0, fmt.Errorf("server still used %d ticks of CPU a second after %s; see %s", now-before, maxWait, s.logPath)
+		}
+		before = now
+	}
+}
+
+// cpuTicks returns the user and system CPU time of the server, in clock
+// ticks, from /proc/PID/stat.
+func (s *server) cpuTicks() (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("read server CPU time: %w", err)
+	}
+	return parseCPUTicks(string(data))
+}
+
+// parseCPUTicks returns utime plus stime of a /proc/PID/stat line. The
+// command name in parentheses may contain spaces, so fields are counted
+// from the last ")".
+func parseCPUTicks(stat string) (int64, error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("invalid /proc stat line %q", stat)
+	}
+	// After the name come state (field 3) and so on; utime and stime are
+	// fields 14 and 15.
+	fields := strings.Fields(stat[end+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("invalid /proc stat line %q: %d fields after the name", stat, len(fields))
+	}
+	var total int64
+	for _, field := range fields[11:13] {
+		ticks, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid CPU time %q in /proc stat line: %w", field, err)
+		}
+		total += ticks
+	}
+	return total, nil
+}
