@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"maps"
 	"os"
@@ -77,7 +78,7 @@ not json
 		t.Errorf("requestLatencies = %v, want %v", got, want)
 	}
 
-	_, err = serverLatency(srv, []string{"a", "missing"})
+	_, err = serverLatency(context.Background(), srv, []string{"a", "missing"})
 	if err == nil || !strings.Contains(err.Error(), "has 1 of the 2 requests") {
 		t.Errorf("serverLatency with a request missing from the log: error %v, want one that counts them", err)
 	}
@@ -95,5 +96,30 @@ func TestParseCPUTicks(t *testing.T) {
 
 	if _, err := parseCPUTicks("4242 (openacm) S 1 2"); err == nil {
 		t.Error("parseCPUTicks of a short line: no error")
+	}
+}
+
+func TestServerLatencyWaitsForLateLine(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "server.log")
+	first := `{"msg":"request","request_id":"a","latency_ms":1}` + "\n"
+	if err := os.WriteFile(logPath, []byte(first), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(3 * logPoll)
+		f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		_, _ = f.WriteString(`{"msg":"request","request_id":"b","latency_ms":3}` + "\n")
+	}()
+
+	got, err := serverLatency(context.Background(), &server{logPath: logPath}, []string{"a", "b"})
+	if err != nil {
+		t.Fatalf("serverLatency: %v", err)
+	}
+	if got.Calls != 2 || got.Max != 3 {
+		t.Errorf("serverLatency = %+v, want 2 calls with a max of 3 ms", got)
 	}
 }

@@ -46,7 +46,7 @@ func measureAPI(ctx context.Context, srv *server, l loaded, samples int, res *re
 		return err
 	}
 	res.ListWalk1000 = summarize(walk)
-	res.ListWalk1000Server, err = serverLatency(srv, requestIDs)
+	res.ListWalk1000Server, err = serverLatency(ctx, srv, requestIDs)
 	if err != nil {
 		return err
 	}
@@ -88,19 +88,39 @@ func measureAPI(ctx context.Context, srv *server, l loaded, samples int, res *re
 	return err
 }
 
+// logWait bounds the wait for the server's log lines of a walk, read again
+// every logPoll.
+const (
+	logWait = 5 * time.Second
+	logPoll = 100 * time.Millisecond
+)
+
 // serverLatency summarizes the latencies srv logged for the requests of
-// requestIDs, and fails if any is missing from its log.
-func serverLatency(srv *server, requestIDs []string) (latency, error) {
+// requestIDs, and fails if any is missing from its log for logWait.
+func serverLatency(ctx context.Context, srv *server, requestIDs []string) (latency, error) {
 	ids := make(map[string]bool, len(requestIDs))
 	for _, id := range requestIDs {
 		ids[id] = true
 	}
-	logged, err := srv.requestLatencies(ids)
-	if err != nil {
-		return latency{}, err
-	}
-	if len(logged) != len(ids) {
-		return latency{}, fmt.Errorf("server log %s has %d of the %d requests of the walk: check that the server logs requests in JSON", srv.logPath, len(logged), len(ids))
+
+	// The server logs a call after it has written the response, so the
+	// last line can come after the client has read it.
+	var logged map[string]time.Duration
+	for waited := time.Duration(0); ; waited += logPoll {
+		var err error
+		logged, err = srv.requestLatencies(ids)
+		if err != nil {
+			return latency{}, err
+		}
+		if len(logged) == len(ids) {
+			break
+		}
+		if waited >= logWait {
+			return latency{}, fmt.Errorf("server log %s has %d of the %d requests of the walk: check that the server logs requests in JSON", srv.logPath, len(logged), len(ids))
+		}
+		if err := sleep(ctx, logPoll); err != nil {
+			return latency{}, err
+		}
 	}
 	durations := make([]time.Duration, 0, len(logged))
 	for _, d := range logged {
