@@ -5,8 +5,10 @@ import (
 	"io"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -86,15 +88,18 @@ not json
 
 func TestParseCPUTicks(t *testing.T) {
 	stat := "4242 (open acm) S 1 4242 4242 0 -1 4194560 1200 0 0 0 731 86 0 0 20 0 9 0 55 1000 200 18446744073709551615"
-	got, err := parseCPUTicks(stat)
+	ticks, parent, err := parseCPUTicks(stat)
 	if err != nil {
 		t.Fatalf("parseCPUTicks: %v", err)
 	}
-	if got != 817 {
-		t.Errorf("parseCPUTicks = %d, want 731 + 86 = 817", got)
+	if ticks != 817 {
+		t.Errorf("parseCPUTicks ticks = %d, want 731 + 86 = 817", ticks)
+	}
+	if parent != 1 {
+		t.Errorf("parseCPUTicks parent = %d, want 1", parent)
 	}
 
-	if _, err := parseCPUTicks("4242 (openacm) S 1 2"); err == nil {
+	if _, _, err := parseCPUTicks("4242 (openacm) S 1 2"); err == nil {
 		t.Error("parseCPUTicks of a short line: no error")
 	}
 }
@@ -121,5 +126,33 @@ func TestServerLatencyWaitsForLateLine(t *testing.T) {
 	}
 	if got.Calls != 2 || got.Max != 3 {
 		t.Errorf("serverLatency = %+v, want 2 calls with a max of 3 ms", got)
+	}
+}
+
+func TestCPUTicksCountsChildren(t *testing.T) {
+	// The shell only waits; its child does the work, as the key generator
+	// child does for the server.
+	cmd := exec.Command("sh", "-c", "yes >/dev/null & wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	srv := &server{cmd: cmd}
+
+	before, err := srv.cpuTicks()
+	if err != nil {
+		t.Fatalf("cpuTicks: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	after, err := srv.cpuTicks()
+	if err != nil {
+		t.Fatalf("cpuTicks: %v", err)
+	}
+	if after-before < 10 {
+		t.Errorf("cpuTicks grew by %d ticks in 0.5 s of a busy child, want at least 10", after-before)
 	}
 }

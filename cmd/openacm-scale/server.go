@@ -220,37 +220,64 @@ func (s *server) waitIdle(ctx context.Context, minWait, maxWait time.Duration) (
 	}
 }
 
-// cpuTicks returns the user and system CPU time of the server, in clock
-// ticks, from /proc/PID/stat.
+// cpuTicks returns the user and system CPU time of the server and of its
+// running child processes, such as the key generator, in clock ticks.
 func (s *server) cpuTicks() (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	pid := s.cmd.Process.Pid
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, fmt.Errorf("read server CPU time: %w", err)
 	}
-	return parseCPUTicks(string(data))
-}
+	total, _, err := parseCPUTicks(string(data))
+	if err != nil {
+		return 0, err
+	}
 
-// parseCPUTicks returns utime plus stime of a /proc/PID/stat line. The
-// command name in parentheses may contain spaces, so fields are counted
-// from the last ")".
-func parseCPUTicks(stat string) (int64, error) {
-	end := strings.LastIndexByte(stat, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("invalid /proc stat line %q", stat)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, fmt.Errorf("list processes: %w", err)
 	}
-	// After the name come state (field 3) and so on; utime and stime are
-	// fields 14 and 15.
-	fields := strings.Fields(stat[end+1:])
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("invalid /proc stat line %q: %d fields after the name", stat, len(fields))
-	}
-	var total int64
-	for _, field := range fields[11:13] {
-		ticks, err := strconv.ParseInt(field, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("invalid CPU time %q in /proc stat line: %w", field, err)
+	for _, entry := range entries {
+		if _, err := strconv.Atoi(entry.Name()); err != nil {
+			continue
 		}
-		total += ticks
+		// A process may exit between the listing and the read.
+		data, err := os.ReadFile(filepath.Join("/proc", entry.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		ticks, parent, err := parseCPUTicks(string(data))
+		if err == nil && parent == pid {
+			total += ticks
+		}
 	}
 	return total, nil
+}
+
+// parseCPUTicks returns utime plus stime, and the parent process id, of a
+// /proc/PID/stat line. The command name in parentheses may contain
+// spaces, so fields are counted from the last ")".
+func parseCPUTicks(stat string) (ticks int64, parent int, err error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, 0, fmt.Errorf("invalid /proc stat line %q", stat)
+	}
+	// After the name come state (field 3), the parent id (field 4) and so
+	// on; utime and stime are fields 14 and 15.
+	fields := strings.Fields(stat[end+1:])
+	if len(fields) < 13 {
+		return 0, 0, fmt.Errorf("invalid /proc stat line %q: %d fields after the name", stat, len(fields))
+	}
+	parent, err = strconv.Atoi(fields[1])
+	if err != nil {
+		return 0, 0, fmt.Errorf("invalid parent id %q in /proc stat line: %w", fields[1], err)
+	}
+	for _, field := range fields[11:13] {
+		value, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("invalid CPU time %q in /proc stat line: %w", field, err)
+		}
+		ticks += value
+	}
+	return ticks, parent, nil
 }

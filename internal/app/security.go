@@ -93,7 +93,8 @@ func openStore(ctx context.Context, cfg config.Config, keyring *keys.Keyring, lo
 			return
 		}
 		if read > 0 {
-			logger.Info("checked every sealed value", "read", read, "duration", time.Since(started).Round(time.Millisecond))
+			logger.Info("checked every sealed value", "read", read,
+				"duration_ms", time.Since(started).Milliseconds())
 		}
 	}()
 	return st, nil
