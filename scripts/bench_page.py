@@ -248,12 +248,12 @@ def main():
     if args.certificate_count:
         target("database ≤ 8 KB per certificate (SQLite file and WAL)", int(args.database_bytes) / int(args.certificate_count) / 1024, 8, False, " KB")
     w("")
-    w(f"Memory: OpenACM used {int(args.idle_rss_kb) / 1024:.0f} MB RSS idle on a fresh data dir, peaked at "
-      f"{int(args.peak_rss_kb) / 1024:.0f} MB (VmHWM) over the whole run including 16 concurrent list walks, and used "
-      f"{int(args.restarted_rss_kb) / 1024:.0f} MB idle after a restart on the run's data dir "
-      f"({args.certificate_count or '?'} certificates, {int(args.database_bytes) / 1e6:.1f} MB of SQLite files); "
-      f"it was ready {args.ready_ms} ms after the restart began (the time until `/readyz` answered 200, "
-      "polled every 10 ms, so it includes process start).")
+    w(f"Memory: OpenACM used {int(args.idle_rss_kb) / 1024:.0f} MB RSS idle on a fresh data dir. It peaked at "
+      f"{int(args.peak_rss_kb) / 1024:.0f} MB (VmHWM) over the whole run, which includes 16 concurrent list walks. "
+      f"After a restart on the run's data dir ({args.certificate_count or '?'} certificates, "
+      f"{int(args.database_bytes) / 1e6:.1f} MB of SQLite files) it used "
+      f"{int(args.restarted_rss_kb) / 1024:.0f} MB idle, and it was ready {args.ready_ms} ms after the restart "
+      "began. That is the time until `/readyz` answered 200, polled every 10 ms, so it includes process start.")
     w("")
     w("OpenACM does not lint before signing (zlint runs over issued certificates in the tests), so the P-256 "
       "issuance number has no pre-signing lint in it and there is no second number with one.")

@@ -24,7 +24,7 @@ import (
 // aws-sdk-go-v2 (v1.48.0, aws/retry RetryableConnectionError) retries that
 // error, so a client with default settings does not show it to its caller.
 // The tool keeps the count so a report still shows how often it happened.
-// benchkit.OneWriteClient removes the one cause found; the
+// benchkit.OneWriteClient removes the one cause found, and the
 // retryer stays for any other.
 // As with a default client, a retried RequestCertificate without an
 // idempotency token may create a second certificate.

@@ -14,7 +14,7 @@ import (
 // With the body type of smithy-go v1.28.9, the transport writes the headers
 // and the body apart. It then reads the body once more, and if the response
 // has arrived first, the SDK has closed the body. That read fails with
-// io.EOF and the transport closes the connection, on about 0.4 % of
+// io.EOF and the transport closes the connection, on 0.2 to 0.4 % of
 // DescribeCertificate calls at 4 workers. The request bytes are the same.
 type OneWriteClient struct {
 	Client *http.Client
