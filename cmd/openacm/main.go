@@ -16,6 +16,7 @@ import (
 
 	"github.com/openacm/openacm/internal/app"
 	"github.com/openacm/openacm/internal/config"
+	"github.com/openacm/openacm/internal/gctune"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -93,6 +94,9 @@ func serve(args []string, stderr io.Writer) int {
 	}
 
 	logger := newLogger(cfg.LogFormat, stderr)
+	gcTuner := gctune.Start(uint64(cfg.GCHeadroomMiB)<<20, logger)
+	defer gcTuner.Stop()
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -89,6 +89,10 @@ type Config struct {
 	KeyPool               string
 	KeyPoolGenerators     int
 	KeyPoolBusyGenerators int
+
+	// GCHeadroomMiB keeps the garbage collector's heap goal at least this
+	// many MiB above the live heap (package gctune). 0 leaves GOGC alone.
+	GCHeadroomMiB int
 }
 
 // MasterKeyEnv is the environment variable that may hold the master keys
@@ -98,6 +102,18 @@ const MasterKeyEnv = EnvPrefix + "MASTER_KEY"
 // AWSMaxCertificates is ACM's default quota of certificates per account
 // and region, applied by --throttle aws unless --max-certificates is set.
 const AWSMaxCertificates = 2500
+
+// DefaultGCHeadroomMiB is the default of --gc-headroom. The server's live
+// heap is 2 to 3 MiB, so GOGC=100 alone ran about 45 collections a second
+// under DescribeCertificate at 4 workers on 2 cores. 16 MiB cut that to
+// about 7, and the p99 latency from 2.05-2.14 ms to 1.74-1.77 ms. The cost
+// is memory under load: 60 MB of RSS instead of 46 MB after the describe
+// runs of scripts/bench. An idle server allocates little, so its memory
+// does not grow.
+const DefaultGCHeadroomMiB = 16
+
+// MaxGCHeadroomMiB bounds --gc-headroom at 64 GiB.
+const MaxGCHeadroomMiB = 64 << 10
 
 // Default returns the configuration used when nothing is set.
 func Default() Config {
@@ -120,6 +136,7 @@ func Default() Config {
 		WorkerInterval:           5 * time.Second,
 		WorkerLease:              time.Minute,
 		KeyPool:                  DefaultKeyPool,
+		GCHeadroomMiB:            DefaultGCHeadroomMiB,
 	}
 }
 
@@ -178,6 +195,7 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.KeyPool, "key-pool", "keys of new certificates kept ready per key algorithm, as ALGORITHM=COUNT,... such as RSA_2048=32,EC_prime256v1=0; kept in memory sealed with the master key and generated in the background; empty generates every key at issuance"),
 		intFlag(&c.KeyPoolGenerators, "key-pool-generators", "keys of --key-pool generated at once while the server is idle; 0 means one per core"),
 		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "fewest keys of --key-pool generated at once while the server is busy (an API request in flight or ended under 100ms ago): generation leaves one core to each request in flight down to this number, and refills only pools under half full or with issuance waiting; 0 means half of --key-pool-generators, at least 1"),
+		intFlag(&c.GCHeadroomMiB, "gc-headroom", "memory in MiB that the heap may grow past the live heap before the garbage collector runs, when GOGC alone would allow less; fewer collections under load cost up to this much more memory; 0 leaves GOGC alone"),
 	}
 }
 
@@ -310,6 +328,9 @@ func (c *Config) validateSecurity() error {
 	}
 	if err := c.validateKeyPool(); err != nil {
 		return err
+	}
+	if c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > MaxGCHeadroomMiB {
+		return fmt.Errorf("invalid --gc-headroom %d: want 0 (leave GOGC alone) to %d MiB", c.GCHeadroomMiB, MaxGCHeadroomMiB)
 	}
 	return c.validateCluster()
 }

@@ -27,6 +27,7 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 		"OPENACM_PUBLIC_VALIDITY":     "90d",
 		"OPENACM_AUTO_VALIDATE_DELAY": "5s",
 		"OPENACM_VALIDATION":          "real",
+		"OPENACM_GC_HEADROOM":         "0",
 	}
 	args := []string{"--auto-validate-delay", "1s", "--max-domains-per-certificate=100"}
 
@@ -48,6 +49,9 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 	}
 	if cfg.Validation != ValidationReal {
 		t.Errorf("Validation = %q, want real", cfg.Validation)
+	}
+	if cfg.GCHeadroomMiB != 0 {
+		t.Errorf("GCHeadroomMiB = %d, want the environment's 0 over the default %d", cfg.GCHeadroomMiB, DefaultGCHeadroomMiB)
 	}
 }
 
@@ -80,6 +84,8 @@ func TestParseErrorsNameTheFlag(t *testing.T) {
 		{"key pool listed twice", []string{"--key-pool", "RSA_2048=1,RSA_2048=2"}, nil, "--key-pool"},
 		{"negative generators", []string{"--key-pool-generators", "-1"}, nil, "--key-pool-generators"},
 		{"negative busy generators", []string{"--key-pool-busy-generators", "-1"}, nil, "--key-pool-busy-generators"},
+		{"negative GC headroom", []string{"--gc-headroom", "-1"}, nil, "--gc-headroom"},
+		{"GC headroom above 64 GiB", []string{"--gc-headroom", "65537"}, nil, "--gc-headroom"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,6 +41,7 @@ var flagUnits = map[string]string{
 	"key-pool":                    "ALGORITHM=COUNT,... (keys per key algorithm)",
 	"key-pool-generators":         "goroutines (integer)",
 	"key-pool-busy-generators":    "goroutines (integer)",
+	"gc-headroom":                 "MiB (integer)",
 }
 
 func unitOf(name, byType string) string {
