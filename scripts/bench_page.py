@@ -253,9 +253,9 @@ def main():
     w("")
     w(f"Memory: OpenACM used {int(args.idle_rss_kb) / 1024:.0f} MB RSS idle on a fresh data dir. It peaked at "
       f"{int(args.peak_rss_kb) / 1024:.0f} MB (VmHWM) over the whole run, which includes 16 concurrent list walks. "
-      f"After a restart on the run's data dir ({args.certificate_count or '?'} certificates, "
-      f"{int(args.database_bytes) / 1e6:.1f} MB of SQLite file after the stop, and a WAL of "
-      f"{int(args.wal_bytes) / 1e6:.1f} MB before it) it used "
+      f"The run's data dir held {args.certificate_count or '?'} certificates in "
+      f"{int(args.database_bytes) / 1e6:.1f} MB of SQLite file after a clean stop, and the WAL was "
+      f"{int(args.wal_bytes) / 1e6:.1f} MB before the stop. After a restart on it, OpenACM used "
       f"{int(args.restarted_rss_kb) / 1024:.0f} MB idle, and it was ready {args.ready_ms} ms after the restart "
       "began. That is the time until `/readyz` answered 200, polled every 10 ms, so it includes process start.")
     w("")
