@@ -62,6 +62,11 @@ def fmt(value, digits=1):
     return f"{value:.{digits}f}"
 
 
+def fmt_gap(gap):
+    """Formats how far a missed target is off, with enough digits that it does not show as 0."""
+    return fmt(gap, 2) if abs(gap) >= 0.01 else f"{gap:.2g}"
+
+
 def machine():
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -135,8 +140,8 @@ def main():
       "pending the same way. Those reads come after nearly all of the issuance, and the rate does not "
       "include them.")
     w("")
-    w(f"The RSA-2048 private run requests {args.rsa_private_count} certificates, "
-      f"{int(args.rsa_private_count) // int(args.key_pool)} times the pool. Its "
+    pools = f", {int(args.rsa_private_count) // int(args.key_pool)} times the pool" if int(args.key_pool) > 0 else ""
+    w(f"The RSA-2048 private run requests {args.rsa_private_count} certificates{pools}. Its "
       f"sustained rate counts only the certificates issued after the first {args.sustained_after}, by when "
       "the keys generated before the run are used up, so the rate is how fast keys are generated and used "
       "while requests arrive.")
@@ -217,9 +222,9 @@ def main():
         if met:
             verdict = "met"
         elif higher_better:
-            verdict = f"missed: {fmt(goal - measured, 2)}{unit} short of {fmt(goal, 2)}{unit}" if measured else "missed"
+            verdict = f"missed: {fmt_gap(goal - measured)}{unit} short of {fmt(goal, 2)}{unit}" if measured else "missed"
         elif goal:
-            verdict = f"missed: {fmt(measured - goal, 2)}{unit} over {fmt(goal, 2)}{unit}"
+            verdict = f"missed: {fmt_gap(measured - goal)}{unit} over {fmt(goal, 2)}{unit}"
         else:
             verdict = "missed"
         w(f"| {name} | {fmt(measured, 2)}{unit}{note} | {verdict} |")
@@ -248,7 +253,7 @@ def main():
     target("mixed load at 16 workers: zero errors", get("openacm", "mixed-16", "errors"), 0, False, " errors")
     target("idle RSS ≤ 30 MB (after restart on the run's data dir)", int(args.restarted_rss_kb) / 1024, 30, False, " MB")
     target("start to ready ≤ 200 ms on an existing data dir", float(args.ready_ms), 200, False, " ms")
-    if args.certificate_count:
+    if args.certificate_count and int(args.certificate_count) > 0:
         target("database ≤ 8 KB per certificate (SQLite file after a clean stop)", int(args.database_bytes) / int(args.certificate_count) / 1024, 8, False, " KB")
     w("")
     w(f"Memory: OpenACM used {int(args.idle_rss_kb) / 1024:.0f} MB RSS idle on a fresh data dir. It peaked at "

@@ -195,7 +195,7 @@ func (c *Config) Flags() []Flag {
 		stringFlag(&c.KeyPool, "key-pool", "keys of new certificates kept ready per key algorithm, as ALGORITHM=COUNT,... such as RSA_2048=32,EC_prime256v1=0; kept in memory sealed with the master key and generated in the background; empty generates every key at issuance"),
 		intFlag(&c.KeyPoolGenerators, "key-pool-generators", "keys of --key-pool generated at once while the server is idle; 0 means one per core"),
 		intFlag(&c.KeyPoolBusyGenerators, "key-pool-busy-generators", "fewest keys of --key-pool generated at once while the server is busy (an API request in flight or ended under 100ms ago): generation leaves one core to each request in flight down to this number, and refills only pools under half full or with issuance waiting; 0 means half of --key-pool-generators, at least 1"),
-		intFlag(&c.GCHeadroomMiB, "gc-headroom", "memory in MiB that the heap may grow past the live heap before the garbage collector runs, when GOGC alone would allow less; fewer collections under load cost up to this much more memory; 0 leaves GOGC alone"),
+		intFlag(&c.GCHeadroomMiB, "gc-headroom", "memory in MiB that the heap may grow past the live heap before the garbage collector runs, when GOGC alone would allow less; fewer collections under load cost up to this much more memory; 0, GOGC=0 or GOGC=off leaves GOGC alone, and GOMEMLIMIT still bounds the heap"),
 	}
 }
 
@@ -300,6 +300,9 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
+	if c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > MaxGCHeadroomMiB {
+		return fmt.Errorf("invalid --gc-headroom %d: want 0 (leave GOGC alone) to %d MiB", c.GCHeadroomMiB, MaxGCHeadroomMiB)
+	}
 	return c.validateSecurity()
 }
 
@@ -328,9 +331,6 @@ func (c *Config) validateSecurity() error {
 	}
 	if err := c.validateKeyPool(); err != nil {
 		return err
-	}
-	if c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > MaxGCHeadroomMiB {
-		return fmt.Errorf("invalid --gc-headroom %d: want 0 (leave GOGC alone) to %d MiB", c.GCHeadroomMiB, MaxGCHeadroomMiB)
 	}
 	return c.validateCluster()
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,19 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 	}
 	if cfg.GCHeadroomMiB != 0 {
 		t.Errorf("GCHeadroomMiB = %d, want the environment's 0 over the default %d", cfg.GCHeadroomMiB, DefaultGCHeadroomMiB)
+	}
+}
+
+func TestParseGCHeadroomBounds(t *testing.T) {
+	for _, value := range []string{"0", "65536"} {
+		cfg, err := Parse([]string{"--gc-headroom", value}, noEnv, io.Discard)
+		if err != nil {
+			t.Errorf("Parse(--gc-headroom %s): %v, want it accepted", value, err)
+			continue
+		}
+		if got := strconv.Itoa(cfg.GCHeadroomMiB); got != value {
+			t.Errorf("GCHeadroomMiB = %s, want %s", got, value)
+		}
 	}
 }
 

@@ -28,10 +28,11 @@ const (
 	liveHeapMetric = "/gc/heap/live:bytes"
 	stackMetric    = "/gc/scan/stack:bytes"
 	globalsMetric  = "/gc/scan/globals:bytes"
+	gogcMetric     = "/gc/gogc:percent"
 )
 
 // Percent returns the GOGC value that puts the heap goal about headroom
-// bytes above live, or base when base already gives more.
+// bytes above live (rounded down), or base when base already gives more.
 //
 // The runtime's goal is live + scanned * GOGC / 100, and at least
 // 4 MiB * GOGC / 100, where scanned is live + stacks + globals.
@@ -63,13 +64,14 @@ type Tuner struct {
 	current int
 }
 
-// Start keeps the heap goal at least headroom bytes above the live heap
-// from the next collection on. GOGC as set when Start runs (100 unless the
+// Start keeps the heap goal about headroom bytes above the live heap from
+// the next collection on. GOGC as set when Start runs (100 unless the
 // environment sets it) is the least value used. Start does nothing when
-// headroom is 0 or GOGC is off. Call Stop to restore GOGC.
+// headroom is 0, or when GOGC is 0 or off, settings that ask for a
+// collector run on every allocation or never. GOMEMLIMIT still bounds the
+// heap. Call Stop to restore GOGC.
 func Start(headroom uint64, logger *slog.Logger) *Tuner {
-	base := debug.SetGCPercent(100)
-	debug.SetGCPercent(base)
+	base := currentGOGC()
 
 	t := &Tuner{
 		headroom: headroom,
@@ -82,14 +84,32 @@ func Start(headroom uint64, logger *slog.Logger) *Tuner {
 			{Name: globalsMetric},
 		},
 	}
-	if headroom == 0 || base < 0 {
+	if headroom == 0 || base <= 0 {
 		t.stopped = true
+		logger.Info("garbage collector headroom off", "headroom_mib", headroom>>20, "gogc", base)
 		return t
 	}
 
-	logger.Info("garbage collector headroom set", "headroom_bytes", headroom, "gogc", base)
+	logger.Info("garbage collector headroom set", "headroom_mib", headroom>>20, "gogc", base)
 	t.watchNextCollection()
 	return t
+}
+
+// currentGOGC returns GOGC, -1 when it is off, without changing it.
+func currentGOGC() int {
+	sample := []metrics.Sample{{Name: gogcMetric}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		// This Go version lacks the metric, so set and restore GOGC.
+		previous := debug.SetGCPercent(100)
+		debug.SetGCPercent(previous)
+		return previous
+	}
+	percent := sample[0].Value.Uint64()
+	if percent > 1<<30 {
+		return -1
+	}
+	return int(percent)
 }
 
 // sentinel is an object that is garbage as soon as it is made, so its

@@ -3,6 +3,7 @@ package gctune
 import (
 	"io"
 	"log/slog"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -48,6 +49,9 @@ func TestPercent(t *testing.T) {
 func TestTunerKeepsHeadroom(t *testing.T) {
 	original := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(original) })
+	// A GOMEMLIMIT in the environment would set the goal instead.
+	limit := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetMemoryLimit(limit) })
 
 	const headroom = 64 * mib
 	tuner := Start(headroom, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -99,6 +103,7 @@ func TestStartLeavesGOGCAlone(t *testing.T) {
 	}{
 		{"headroom 0", 100, 0},
 		{"GOGC off", -1, 64 * mib},
+		{"GOGC 0", 0, 64 * mib},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetGCPercent(tc.gogc)
@@ -111,5 +116,17 @@ func TestStartLeavesGOGCAlone(t *testing.T) {
 				t.Errorf("GOGC = %d, want %d left alone", got, tc.gogc)
 			}
 		})
+	}
+}
+
+func TestCurrentGOGC(t *testing.T) {
+	original := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(original) })
+
+	for _, want := range []int{250, 0, -1} {
+		debug.SetGCPercent(want)
+		if got := currentGOGC(); got != want {
+			t.Errorf("currentGOGC() = %d after SetGCPercent(%d)", got, want)
+		}
 	}
 }
