@@ -90,7 +90,7 @@ type Config struct {
 	KeyPoolGenerators     int
 	KeyPoolBusyGenerators int
 
-	// GCHeadroomMiB keeps the garbage collector's heap goal at least this
+	// GCHeadroomMiB keeps the garbage collector's heap goal about this
 	// many MiB above the live heap (package gctune). 0 leaves GOGC alone.
 	GCHeadroomMiB int
 }

@@ -6,7 +6,7 @@
 // heap is 2 to 3 MiB, and under load it ran about 45 collections a second.
 // On a machine whose cores the clients share, stopping the world for one
 // of them took up to 1 ms, which showed in the p99 latency. A headroom in
-// bytes keeps the heap goal at least that far above the live heap, and a
+// bytes keeps the heap goal about that far above the live heap, and a
 // large live heap still gets the proportional goal of GOGC.
 package gctune
 
