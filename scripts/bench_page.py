@@ -63,7 +63,7 @@ def fmt(value, digits=1):
 
 
 def fmt_gap(gap):
-    """Formats how far a missed target is off, with enough digits that it does not show as 0."""
+    """Format how far a missed target is off, with enough digits that a small gap does not show as 0."""
     return fmt(gap, 2) if abs(gap) >= 0.01 else f"{gap:.2g}"
 
 
@@ -128,7 +128,7 @@ def main():
       "pool had refilled. A round runs describe, list and search first, so no key generation or issuance left "
       "by another run shares the cores with them, then time-to-issued, then private issuance, and last the public "
       "request runs. The load tool runs its garbage collector at GOGC=400, so its own collections add less to "
-      "the latencies it measures, and it hands each request body to Go's HTTP transport in memory, so a "
+      "the latencies it measures. It also hands each request body to Go's HTTP transport in memory, so a "
       "request goes out in one write (internal/benchkit/onewrite.go). During a public request run OpenACM was also validating and issuing "
       "the certificates that run requested a second earlier.")
     w("")

@@ -9,6 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -154,5 +157,73 @@ func TestServeRefusesTestCredentialOffLoopback(t *testing.T) {
 	}
 	if !bytes.Contains(stderr.Bytes(), []byte("--insecure-test-credentials")) {
 		t.Errorf("message does not name --insecure-test-credentials: %s", stderr.String())
+	}
+}
+
+// gogc reads GOGC from the runtime without changing it.
+func gogc() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// TestServeRaisesGOGCUnderHeadroom runs `openacm serve` in this process
+// with a heap headroom, calls it with aws-sdk-go-v2, and checks that GOGC
+// rose after collections and went back to 100 when the server stopped.
+func TestServeRaisesGOGCUnderHeadroom(t *testing.T) {
+	if got := gogc(); got != 100 {
+		t.Skipf("GOGC is %d in this test process, want the default 100", got)
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := listener.Addr().String()
+	listener.Close()
+	url := "http://" + address
+
+	var logs syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run([]string{"serve", "--listen", address, "--data-dir", filepath.Join(t.TempDir(), "data"),
+			"--gc-headroom", "64"}, io.Discard, &logs)
+	}()
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			<-exit
+		}
+	})
+
+	waitFor(t, "the server is ready", func() bool {
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if code := listWith(t, url, "test", "test"); code != "" {
+		t.Fatalf("ListCertificates with the test credential: %s", code)
+	}
+	waitFor(t, "GOGC rises above 100 after a collection", func() bool {
+		runtime.GC()
+		return gogc() > 100
+	})
+	if !strings.Contains(logs.String(), `msg="garbage collector headroom set" headroom_mib=64 gogc=100`) {
+		t.Errorf("the log has no headroom line:\n%s", logs.String())
+	}
+
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code := <-exit
+	stopped = true
+	if code != 0 {
+		t.Errorf("serve exit code = %d, want 0; log:\n%s", code, logs.String())
+	}
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC after the server stopped = %d, want 100", got)
 	}
 }

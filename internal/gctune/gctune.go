@@ -65,11 +65,10 @@ type Tuner struct {
 }
 
 // Start keeps the heap goal about headroom bytes above the live heap from
-// the next collection on. GOGC as set when Start runs (100 unless the
-// environment sets it) is the least value used. Start does nothing when
-// headroom is 0, or when GOGC is 0 or off, settings that ask for a
-// collector run on every allocation or never. GOMEMLIMIT still bounds the
-// heap. Call Stop to restore GOGC.
+// the next collection on, with GOGC at its value at start as the floor.
+//
+// Start does nothing when headroom is 0 or GOGC is 0 (collect on every
+// allocation) or off. GOMEMLIMIT still bounds the heap. Stop restores GOGC.
 func Start(headroom uint64, logger *slog.Logger) *Tuner {
 	base := currentGOGC()
 
@@ -99,13 +98,9 @@ func Start(headroom uint64, logger *slog.Logger) *Tuner {
 func currentGOGC() int {
 	sample := []metrics.Sample{{Name: gogcMetric}}
 	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
-		// This Go version lacks the metric, so set and restore GOGC.
-		previous := debug.SetGCPercent(100)
-		debug.SetGCPercent(previous)
-		return previous
-	}
-	percent := sample[0].Value.Uint64()
+
+	// The runtime reports off, GOGC=-1, as the largest uint64.
+	percent := sampleValue(sample[0])
 	if percent > 1<<30 {
 		return -1
 	}

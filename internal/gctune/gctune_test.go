@@ -76,8 +76,8 @@ func TestTunerKeepsHeadroom(t *testing.T) {
 	samples := []metrics.Sample{{Name: liveHeapMetric}, {Name: "/gc/heap/goal:bytes"}}
 	metrics.Read(samples)
 	live, goal := samples[0].Value.Uint64(), samples[1].Value.Uint64()
-	// The goal lands near live + headroom; the live heap moved a little
-	// between the tuner's reading and this one.
+	// The goal lands near live + headroom, because the live heap moved a
+	// little between the tuner's reading and this one.
 	if goal < live+headroom*9/10 || goal > live+headroom*11/10 {
 		t.Errorf("heap goal %d MiB with %d MiB live, want about %d MiB above live",
 			goal/mib, live/mib, headroom/mib)
